@@ -1,0 +1,83 @@
+//! The command line: clap definitions and one module per subcommand. This
+//! is the only module that knows clap; each subcommand resolves its
+//! arguments into library calls and returns an exit code.
+
+mod check;
+mod data;
+mod doc;
+mod new;
+mod repl;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diag::Diagnostic;
+
+/// dossier: briefings that rebuild themselves from data.
+#[derive(Debug, Parser)]
+#[command(name = "dossier", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a script and print its output.
+    Run(run::Args),
+    /// Parse every script and validate the data package, without running anything.
+    Check(check::Args),
+    /// An interactive prompt on the same engine, with history and multi-line input.
+    Repl(repl::Args),
+    /// Inspect and validate the data package.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Scaffold a new project with the relations dataset and an example script.
+    New(new::Args),
+    /// Show the script API reference (functions, signatures, examples).
+    Doc(doc::Args),
+}
+
+/// Parses the process arguments, runs the subcommand, maps the result to an exit code.
+pub fn main() -> ExitCode {
+    // Polars reads its table format from the environment at print time.
+    if std::env::var_os("POLARS_FMT_MAX_ROWS").is_none() {
+        std::env::set_var("POLARS_FMT_MAX_ROWS", "25");
+    }
+    if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
+        std::env::set_var("POLARS_FMT_STR_LEN", "40");
+    }
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => run::execute(a),
+        Command::Check(a) => check::execute(a),
+        Command::Repl(a) => repl::execute(a),
+        Command::Data(c) => data::execute(c),
+        Command::New(a) => new::execute(a),
+        Command::Doc(a) => doc::execute(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(d) => {
+            report(&d);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints a diagnostic to stderr.
+pub fn report(d: &Diagnostic) {
+    eprint!("{}", d.render());
+}
+
+/// Loads the configuration for a path inside a project (or the current folder).
+fn load_config(start: Option<&PathBuf>) -> Result<crate::config::Config, Diagnostic> {
+    let cwd = std::env::current_dir().map_err(|e| Diagnostic::error(format!("no current folder: {e}")))?;
+    let start = start.cloned().unwrap_or(cwd);
+    let root = crate::config::Config::find_root(&start);
+    crate::config::Config::load(&root)
+}

@@ -1,0 +1,285 @@
+//! The data catalogue: Frictionless data packages (`datapackage.json`),
+//! typed loading of their resources, and validation.
+//!
+//! A project's data folders (`paths.data`, default `data/`) may each hold a
+//! `datapackage.json`. `dataset(name)` looks there first, then in the
+//! relations dataset bundled into the binary ([`bundled`]), so every project
+//! can use it. Field types come from the package, never from guessing.
+
+pub mod bundled;
+pub mod csv_diagnose;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::host::Host;
+
+/// A data package as read from `datapackage.json` (the fields dossier uses).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    #[serde(default)]
+    pub licenses: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub sources: Vec<serde_json::Value>,
+}
+
+/// One tabular resource.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Resource {
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub schema: TableSchema,
+}
+
+/// A Table Schema.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TableSchema {
+    pub fields: Vec<Field>,
+    #[serde(default, rename = "primaryKey")]
+    pub primary_key: Option<OneOrMany>,
+    #[serde(default, rename = "foreignKeys")]
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(default, rename = "missingValues")]
+    pub missing_values: Option<Vec<String>>,
+}
+
+/// A string or an array of strings (Table Schema allows both for keys).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ForeignKey {
+    pub fields: OneOrMany,
+    pub reference: Reference,
+}
+
+/// The target of a foreign key; an empty resource means this resource.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reference {
+    #[serde(default)]
+    pub resource: String,
+    pub fields: OneOrMany,
+}
+
+/// A field of a Table Schema.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type", default = "default_type")]
+    pub kind: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub constraints: Constraints,
+}
+
+fn default_type() -> String {
+    "string".into()
+}
+
+/// Field constraints.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Constraints {
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default, rename = "enum")]
+    pub enumeration: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    pub minimum: Option<serde_json::Value>,
+    #[serde(default)]
+    pub maximum: Option<serde_json::Value>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+impl Field {
+    /// The Polars type for this field's Table Schema type.
+    pub fn dtype(&self) -> DataType {
+        match self.kind.as_str() {
+            "integer" | "year" => DataType::Int64,
+            "number" => DataType::Float64,
+            "boolean" => DataType::Boolean,
+            "date" => DataType::Date,
+            "datetime" => DataType::Datetime(TimeUnit::Microseconds, None),
+            _ => DataType::String,
+        }
+    }
+}
+
+impl Resource {
+    /// The Polars schema of this resource.
+    pub fn polars_schema(&self) -> Schema {
+        self.schema
+            .fields
+            .iter()
+            .map(|f| Field::dtype(f)).zip(self.schema.fields.iter())
+            .map(|(dt, f)| polars::prelude::Field::new(f.name.as_str().into(), dt))
+            .collect()
+    }
+}
+
+/// Where a package lives.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// A folder in the project (absolute path of the folder).
+    Dir(PathBuf),
+    /// The copy bundled into the binary.
+    Bundled,
+}
+
+/// A package and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedPackage {
+    pub package: Package,
+    pub location: Location,
+    /// The `datapackage.json` path shown to users.
+    pub display: String,
+}
+
+/// The packages a run can see, in lookup order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub packages: Vec<LoadedPackage>,
+}
+
+impl Catalogue {
+    /// Reads the project's packages through the host (so they are recorded
+    /// for watch mode), then appends the bundled one.
+    pub fn load(config: &Config, host: &Host) -> Result<Catalogue, Diagnostic> {
+        let mut packages = Vec::new();
+        for dir in &config.data_dirs {
+            let file = dir.join("datapackage.json");
+            let Ok(rel) = file.strip_prefix(&config.root).map(|p| p.display().to_string()) else {
+                continue;
+            };
+            let text = match host.read_to_string(&rel) {
+                Ok((_, t)) => t,
+                Err(d) if d.kind == "io" && !file.exists() => continue,
+                Err(d) => return Err(d),
+            };
+            packages.push(LoadedPackage {
+                package: parse_package(&text, &rel)?,
+                location: Location::Dir(dir.clone()),
+                display: rel,
+            });
+        }
+        packages.push(bundled::package()?);
+        Ok(Catalogue { packages })
+    }
+
+    /// Finds a resource by name.
+    pub fn find(&self, name: &str) -> Option<(&LoadedPackage, &Resource)> {
+        self.packages
+            .iter()
+            .find_map(|p| p.package.resources.iter().find(|r| r.name == name).map(|r| (p, r)))
+    }
+
+    /// Every resource name, in lookup order, without duplicates.
+    pub fn names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.packages {
+            for r in &p.package.resources {
+                if !out.contains(&r.name) {
+                    out.push(r.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The "unknown dataset" error with the names that exist.
+    pub fn unknown(&self, name: &str) -> Diagnostic {
+        let names = self.names();
+        let mut d = Diagnostic::error(format!("unknown dataset `{name}`"))
+            .with_note(format!("the datasets are: {}", names.join(", ")));
+        if let Some(s) = crate::diag::did_you_mean(name, names.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        d
+    }
+
+    /// Loads a resource as a lazy frame, typed from its schema. Returns the
+    /// CSV file it reads (for error tracing), if it is on disk.
+    pub fn scan(&self, name: &str, host: &Host) -> Result<(LazyFrame, Option<PathBuf>), Diagnostic> {
+        let (pkg, res) = self.find(name).ok_or_else(|| self.unknown(name))?;
+        let schema = Arc::new(res.polars_schema());
+        match &pkg.location {
+            Location::Dir(dir) => {
+                let path = dir.join(&res.path);
+                let rel = crate::config::display_rel(host.root(), &path);
+                let path = host.open_for_scan(&rel)?;
+                let lf = LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+                    .with_has_header(true)
+                    .with_schema(Some(schema))
+                    .finish()
+                    .map_err(|e| Diagnostic::error(format!("cannot read {rel}: {e}")))?;
+                Ok((lf, Some(path)))
+            }
+            Location::Bundled => {
+                let bytes = bundled::file(&res.path)
+                    .ok_or_else(|| Diagnostic::error(format!("bundled dataset is missing {}", res.path)))?;
+                let df = read_csv_bytes(bytes.as_bytes(), Some(schema))
+                    .map_err(|e| Diagnostic::error(format!("bundled {}: {e}", res.path)))?;
+                Ok((df.lazy(), None))
+            }
+        }
+    }
+}
+
+/// Parses a `datapackage.json` text.
+pub fn parse_package(text: &str, display: &str) -> Result<Package, Diagnostic> {
+    serde_json::from_str(text).map_err(|e| {
+        let d = Diagnostic::error(format!("invalid data package: {e}")).with_kind("data");
+        let offset = crate::diag::offset_of(text, e.line(), e.column());
+        d.with_span_in_text(PathBuf::from(display), text, offset)
+    })
+}
+
+/// Reads CSV bytes into a frame.
+pub fn read_csv_bytes(bytes: &[u8], schema: Option<SchemaRef>) -> PolarsResult<DataFrame> {
+    let cursor = std::io::Cursor::new(bytes.to_vec());
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(schema)
+        .into_reader_with_file_handle(cursor)
+        .finish()
+}
+
+/// The display name for a data file path.
+pub fn show(root: &Path, path: &Path) -> String {
+    crate::config::display_rel(root, path)
+}

@@ -1,0 +1,23 @@
+//! dossier: briefings that rebuild themselves from data.
+//!
+//! The library holds everything; the binary (`src/main.rs`) only calls
+//! [`cli::main`]. The layers, from the outside in:
+//!
+//! - [`cli`]: clap arguments, one module per subcommand (the only module that knows clap).
+//! - [`config`]: `dossier.toml` plus command-line overrides, resolved into one [`config::Config`].
+//! - [`pipeline`]: the one run function every front end calls.
+//! - [`script`]: the Rhai engine and its bindings, one file per topic.
+//! - [`host`]: the only door to the file system: sandbox and the record of what a run read.
+//! - [`data`]: the data package catalogue, typed loading and validation.
+//! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod diag;
+pub mod host;
+pub mod pipeline;
+pub mod script;
+
+/// The version string shown by `dossier --version` and recorded in provenance.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,299 @@
+//! I/O bindings: `dataset`, `scan_csv`, `scan_parquet`, `read_json`,
+//! `frame`, `sql`, writers, and `params`.
+//!
+//! Every path goes through the [`Host`](crate::host::Host): reads are
+//! checked against the sandbox and recorded, writes land only in the output
+//! folder and are atomic (temp file, then rename).
+
+use std::sync::Arc;
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use rhai::{Dynamic, Engine, ImmutableString, Map};
+
+use super::docs::Doc;
+use super::frame::{as_lazy, collect, union_sources};
+use super::values::*;
+use super::Ctx;
+
+/// Documentation and tested examples for this module's functions.
+pub const DOCS: &[Doc] = &[
+    Doc {
+        name: "dataset",
+        signature: "dataset(name: string) -> LazyFrame",
+        summary: "A table of the project's data package (or of the bundled relations dataset), typed from datapackage.json.",
+        example: r#"let t = dataset("trade").collect();
+print(t.schema["value_usd"]);
+print(t.schema["period_start"]);
+print(datasets().contains("events"));"#,
+        output: "Float64\nDate\ntrue",
+    },
+    Doc {
+        name: "scan_csv",
+        signature: "scan_csv(path) / scan_csv(path, #{ separator, has_header, infer_schema_length, try_parse_dates, schema, null_values })",
+        summary: "A lazy scan of a CSV file under the project root. `schema` maps column names to types.",
+        example: r#"let t = scan_csv("data/trade.csv", #{ try_parse_dates: true }).collect();
+print(t.schema["period_end"]);
+print(read_csv("data/countries.csv").height);"#,
+        output: "Date\n2",
+    },
+    Doc {
+        name: "scan_parquet",
+        signature: "scan_parquet(path) -> LazyFrame / read_parquet(path) -> DataFrame",
+        summary: "A lazy scan of a Parquet file.",
+        example: r#"frame(#{ a: [1, 2] }).collect().write_parquet("out/doc-example.parquet");
+print(scan_parquet("out/doc-example.parquet").collect().column("a"));"#,
+        output: "[1, 2]",
+    },
+    Doc {
+        name: "read_json",
+        signature: "read_json(path) -> LazyFrame",
+        summary: "Reads a JSON array of objects, or newline-delimited JSON (.ndjson, .jsonl).",
+        example: r#"write("out/doc-example.json", `[{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]`);
+print(read_json("out/doc-example.json").collect().column("b"));"#,
+        output: r#"["x", "y"]"#,
+    },
+    Doc {
+        name: "frame",
+        signature: "frame(#{ column: [values…], … }) -> LazyFrame",
+        summary: "A frame from a map of equal-length arrays. Columns keep the map's key order (alphabetical in Rhai maps) unless `columns` lists them.",
+        example: r#"let df = frame(#{ year: [2020, 2021], value: [1.0, 2.5] }).collect();
+print(df.height);
+print(df.column("value"));"#,
+        output: "2\n[1.0, 2.5]",
+    },
+    Doc {
+        name: "write_csv",
+        signature: "df.write_csv(path) / df.write_parquet(path)",
+        summary: "Writes a frame under the output folder, atomically (temp file, then rename).",
+        example: r#"frame(#{ a: [1, 2] }).collect().write_csv("out/doc-example.csv");
+print(read_csv("out/doc-example.csv").column("a"));"#,
+        output: "[1, 2]",
+    },
+    Doc {
+        name: "sql",
+        signature: "sql(query: string, #{ name: frame, … }) -> LazyFrame",
+        summary: "Runs Polars SQL over the named frames.",
+        example: r#"let r = sql("SELECT reporter, SUM(value_usd) AS total FROM trade WHERE derived = 'no' GROUP BY reporter ORDER BY reporter",
+              #{ trade: dataset("trade") }).collect();
+print(r.column("reporter"));"#,
+        output: r#"["ISR", "KAZ"]"#,
+    },
+    Doc {
+        name: "params",
+        signature: "params: map",
+        summary: "Run parameters: [params] in dossier.toml overlaid with -P key=value (numbers and booleans typed).",
+        example: r#"print(type_of(params));"#,
+        output: "map",
+    },
+    Doc {
+        name: "write",
+        signature: "write(path, text)",
+        summary: "Writes text to a file under the output folder, atomically.",
+        example: r#"write("out/doc-example.txt", "hello");
+print(read_text("out/doc-example.txt"));"#,
+        output: "hello",
+    },
+];
+
+fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
+    let mut msg = d.message.clone();
+    for n in &d.notes {
+        msg.push_str(&format!("\nnote: {n}"));
+    }
+    if let Some(h) = &d.help {
+        msg.push_str(&format!("\nhelp: {h}"));
+    }
+    script_err(msg)
+}
+
+fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
+    check_opts(
+        opts,
+        &["separator", "has_header", "infer_schema_length", "try_parse_dates", "schema", "null_values"],
+        "scan_csv",
+    )?;
+    let p = ctx.host.open_for_scan(path).map_err(diag_err)?;
+    let mut r = LazyCsvReader::new(PlRefPath::new(p.to_string_lossy().as_ref()))
+        .with_has_header(opt_bool(opts, "has_header", true)?)
+        .with_try_parse_dates(opt_bool(opts, "try_parse_dates", false)?);
+    if let Some(sep) = opt_str(opts, "separator")? {
+        let b = sep.as_bytes();
+        if b.len() != 1 {
+            return Err(script_err("scan_csv: `separator` must be one character"));
+        }
+        r = r.with_separator(b[0]);
+    }
+    if let Some(n) = opt_int(opts, "infer_schema_length")? {
+        r = r.with_infer_schema_length(if n <= 0 { None } else { Some(n as usize) });
+    }
+    if let Some(s) = opt(opts, "schema") {
+        let m = s
+            .clone()
+            .try_cast::<Map>()
+            .ok_or_else(|| script_err("scan_csv: `schema` must be a map of column name to type"))?;
+        let mut schema = Schema::default();
+        for (k, v) in &m {
+            let t = v.clone().try_cast::<ImmutableString>().ok_or_else(|| script_err("scan_csv: schema types are strings"))?;
+            schema.with_column(k.as_str().into(), parse_dtype(&t)?);
+        }
+        r = r.with_dtype_overwrite(Some(Arc::new(schema)));
+    }
+    if let Some(nv) = opt(opts, "null_values") {
+        let values = if nv.is_array() {
+            to_names(nv, "null_values")?
+        } else {
+            vec![nv.to_string()]
+        };
+        r = r.with_null_values(Some(NullValues::AllColumns(values.into_iter().map(Into::into).collect())));
+    }
+    let lf = guard(|| r.finish())?;
+    Ok(LazyFrameV {
+        lf,
+        csv_sources: Arc::new(vec![p]),
+    })
+}
+
+fn json_read(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
+    let p = ctx.host.open_for_scan(path).map_err(diag_err)?;
+    let bytes = std::fs::read(&p).map_err(|e| script_err(format!("cannot read {path}: {e}")))?;
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let lines = ext == "ndjson" || ext == "jsonl" || (first != Some(b'[') && ext != "json");
+    let format = if lines { JsonFormat::JsonLines } else { JsonFormat::Json };
+    let df = guard(|| {
+        JsonReader::new(std::io::Cursor::new(bytes))
+            .with_json_format(format)
+            .finish()
+    })
+    .map_err(|e| script_err(format!("{path}: invalid JSON data: {}", e.to_string().lines().next().unwrap_or(""))))?;
+    Ok(LazyFrameV::new(df.lazy()))
+}
+
+fn frame_from_map(m: &Map, order: Option<Vec<String>>) -> RResult<LazyFrameV> {
+    let names: Vec<String> = order.unwrap_or_else(|| m.keys().map(|k| k.to_string()).collect());
+    let mut columns = Vec::new();
+    let mut height: Option<(String, usize)> = None;
+    for name in &names {
+        let v = m.get(name.as_str()).ok_or_else(|| script_err(format!("frame: no column `{name}` in the map")))?;
+        let arr = v
+            .clone()
+            .into_array()
+            .map_err(|t| script_err(format!("frame: column `{name}` must be an array, found {t}")))?;
+        if let Some((first, h)) = &height {
+            if *h != arr.len() {
+                return Err(script_err(format!(
+                    "frame: column `{name}` has {} values but `{first}` has {h}; columns must have the same length",
+                    arr.len()
+                )));
+            }
+        } else {
+            height = Some((name.clone(), arr.len()));
+        }
+        columns.push(array_to_series(name, &arr)?.into_column());
+    }
+    let df = guard(|| DataFrame::new_infer_height(columns))?;
+    Ok(LazyFrameV::new(df.lazy()))
+}
+
+fn write_frame(ctx: &Ctx, df: &DataFrame, path: &str, parquet: bool) -> RResult<()> {
+    let target = ctx.host.resolve_write(path).map_err(diag_err)?;
+    let mut df = df.clone();
+    let mut err: Option<PolarsError> = None;
+    ctx.host
+        .write_with(&target, |f| {
+            let r = if parquet {
+                ParquetWriter::new(f).finish(&mut df).map(|_| ())
+            } else {
+                CsvWriter::new(f).finish(&mut df)
+            };
+            r.map_err(|e| {
+                let msg = e.to_string();
+                err = Some(e);
+                std::io::Error::other(msg)
+            })
+        })
+        .map_err(diag_err)?;
+    match err {
+        Some(e) => Err(polars_err(&e)),
+        None => Ok(()),
+    }
+}
+
+/// Registers the I/O API.
+pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
+    let c = ctx.clone();
+    engine.register_fn("dataset", move |name: ImmutableString| -> RResult<LazyFrameV> {
+        let cat = c.catalogue().map_err(diag_err)?;
+        let (lf, path) = cat.scan(&name, &c.host).map_err(diag_err)?;
+        Ok(LazyFrameV {
+            lf,
+            csv_sources: Arc::new(path.into_iter().collect()),
+        })
+    });
+    let c = ctx.clone();
+    engine.register_fn("datasets", move || -> RResult<rhai::Array> {
+        let cat = c.catalogue().map_err(diag_err)?;
+        Ok(cat.names().into_iter().map(Dynamic::from).collect())
+    });
+    let c = ctx.clone();
+    engine.register_fn("scan_csv", move |p: ImmutableString| csv_scan(&c, &p, &Map::new()));
+    let c = ctx.clone();
+    engine.register_fn("scan_csv", move |p: ImmutableString, o: Map| csv_scan(&c, &p, &o));
+    let c = ctx.clone();
+    engine.register_fn("read_csv", move |p: ImmutableString| collect(&csv_scan(&c, &p, &Map::new())?));
+    let c = ctx.clone();
+    engine.register_fn("read_csv", move |p: ImmutableString, o: Map| collect(&csv_scan(&c, &p, &o)?));
+    let c = ctx.clone();
+    let parquet = move |p: &str| -> RResult<LazyFrameV> {
+        let path = c.host.open_for_scan(p).map_err(diag_err)?;
+        let lf = guard(|| {
+            LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().as_ref()), ScanArgsParquet::default())
+        })?;
+        Ok(LazyFrameV::new(lf))
+    };
+    let pq = parquet.clone();
+    engine.register_fn("scan_parquet", move |p: ImmutableString| pq(&p));
+    engine.register_fn("read_parquet", move |p: ImmutableString| collect(&parquet(&p)?));
+    let c = ctx.clone();
+    engine.register_fn("read_json", move |p: ImmutableString| json_read(&c, &p));
+    let c = ctx.clone();
+    engine.register_fn("read_text", move |p: ImmutableString| -> RResult<String> {
+        c.host.read_to_string(&p).map(|(_, t)| t).map_err(diag_err)
+    });
+    engine.register_fn("frame", |m: Map| frame_from_map(&m, None));
+    engine.register_fn("frame", |m: Map, columns: rhai::Array| -> RResult<LazyFrameV> {
+        frame_from_map(&m, Some(to_names(&Dynamic::from(columns), "frame")?))
+    });
+
+    for parquet in [false, true] {
+        let name = if parquet { "write_parquet" } else { "write_csv" };
+        let c = ctx.clone();
+        engine.register_fn(name, move |df: &mut DataFrameV, p: ImmutableString| write_frame(&c, &df.0, &p, parquet));
+        let c = ctx.clone();
+        engine.register_fn(name, move |f: &mut LazyFrameV, p: ImmutableString| -> RResult<()> {
+            write_frame(&c, &collect(f)?.0, &p, parquet)
+        });
+    }
+    let c = ctx.clone();
+    engine.register_fn("write", move |p: ImmutableString, text: ImmutableString| -> RResult<()> {
+        c.host.write_atomic(&p, text.as_bytes()).map(|_| ()).map_err(diag_err)
+    });
+
+    engine.register_fn("sql", |query: ImmutableString, tables: Map| -> RResult<LazyFrameV> {
+        let mut ctx = SQLContext::new();
+        let mut frames = Vec::new();
+        for (name, v) in &tables {
+            let f = as_lazy(v).ok_or_else(|| {
+                script_err(format!("sql: table `{name}` must be a frame, found {}", type_name(v)))
+            })?;
+            ctx.register(name.as_str(), f.lf.clone());
+            frames.push(f);
+        }
+        let lf = guard(|| ctx.execute(&query))?;
+        Ok(LazyFrameV {
+            lf,
+            csv_sources: union_sources(frames.iter()),
+        })
+    });
+}

@@ -1,0 +1,293 @@
+//! The script engine: a Rhai [`Engine`] configured with the project's
+//! limits, the sandboxed module resolver, and the bindings, one file per
+//! topic ([`io`], [`frame`], [`expr`]).
+//!
+//! A [`Session`] owns one engine and one scope. `dossier run` uses a fresh
+//! session per run; the REPL (and later the notebook kernel) keeps one
+//! session across inputs so variables and functions persist.
+
+pub mod docs;
+pub mod errors;
+pub mod expr;
+pub mod frame;
+pub mod io;
+pub mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared, AST};
+
+use crate::config::{Config, ParamValue, Params};
+use crate::data::Catalogue;
+use crate::diag::Diagnostic;
+use crate::host::Host;
+
+/// Where printed text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// `print(…)`.
+    Stdout,
+    /// `debug(…)`.
+    Stderr,
+}
+
+/// Receives everything a script prints.
+pub type Sink = Arc<dyn Fn(Stream, &str) + Send + Sync>;
+
+/// A sink that writes to the process's stdout and stderr.
+pub fn stdio_sink() -> Sink {
+    Arc::new(|stream, text| {
+        use std::io::Write;
+        match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}");
+                let _ = out.flush();
+            }
+            Stream::Stderr => {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
+        }
+    })
+}
+
+/// State shared by the bindings of one session.
+pub struct Ctx {
+    pub config: Arc<Config>,
+    pub host: Arc<Host>,
+    catalogue: Mutex<Option<Arc<Catalogue>>>,
+    started: Mutex<Instant>,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl Ctx {
+    /// The data catalogue, loaded (through the host) on first use in a run.
+    pub fn catalogue(&self) -> Result<Arc<Catalogue>, Diagnostic> {
+        let mut slot = self.catalogue.lock().map_err(|_| Diagnostic::error("catalogue lock poisoned"))?;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(Catalogue::load(&self.config, &self.host)?);
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    fn start_run(&self) {
+        if let Ok(mut s) = self.started.lock() {
+            *s = Instant::now();
+        }
+        if let Ok(mut c) = self.catalogue.lock() {
+            *c = None;
+        }
+        self.interrupt.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The value `on_progress` returns to stop a run, naming the reason.
+const STOP_TIME: &str = "time";
+const STOP_INTERRUPT: &str = "interrupt";
+
+/// Reads modules (`import "lib/helpers" as h;`) through the host: sandboxed,
+/// recorded for watch mode, paths relative to the importing file.
+struct HostResolver {
+    host: Arc<Host>,
+}
+
+impl ModuleResolver for HostResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let base: PathBuf = source
+            .map(|s| self.host.root().join(s))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| self.host.root().to_path_buf());
+        let file = if Path::new(path).extension().is_some() {
+            path.to_string()
+        } else {
+            format!("{path}.rhai")
+        };
+        let (abs, text) = self.host.read_source(&file, &base).map_err(|d| {
+            Box::new(EvalAltResult::ErrorModuleNotFound(
+                format!("{path} ({})", d.message),
+                pos,
+            ))
+        })?;
+        let display = self.host.show(&abs);
+        let mut ast = engine
+            .compile(&*text)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(display.clone(), Box::new(e.into()), pos)))?;
+        ast.set_source(display.as_str());
+        let m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(display.clone(), e, pos)))?;
+        Ok(Shared::new(m))
+    }
+}
+
+/// An engine, a scope, and the context the bindings share.
+pub struct Session {
+    engine: Engine,
+    scope: Scope<'static>,
+    ctx: Arc<Ctx>,
+    /// Functions defined by earlier inputs (REPL, cells).
+    lib: AST,
+}
+
+impl Session {
+    /// A session for the project in `config`, with run parameters `params`
+    /// (already overlaid on the defaults), printing into `sink`.
+    pub fn new(config: Arc<Config>, params: &Params, sink: Sink) -> Session {
+        let host = Arc::new(Host::new(&config));
+        let ctx = Arc::new(Ctx {
+            config: config.clone(),
+            host: host.clone(),
+            catalogue: Mutex::new(None),
+            started: Mutex::new(Instant::now()),
+            interrupt: Arc::new(AtomicBool::new(false)),
+        });
+        let engine = build_engine(&ctx, sink);
+        let mut scope = Scope::new();
+        scope.push_constant("params", params_map(params));
+        Session {
+            engine,
+            scope,
+            ctx,
+            lib: AST::empty(),
+        }
+    }
+
+    /// The shared context (host, config).
+    pub fn ctx(&self) -> &Arc<Ctx> {
+        &self.ctx
+    }
+
+    /// The host of this session.
+    pub fn host(&self) -> &Host {
+        &self.ctx.host
+    }
+
+    /// The engine (for signatures and completion).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Names of the variables in scope.
+    pub fn variables(&self) -> Vec<String> {
+        self.scope.iter_raw().map(|(n, _, _)| n.to_string()).collect()
+    }
+
+    /// A flag that, once set, stops the running script at its next operation.
+    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+        self.ctx.interrupt.clone()
+    }
+
+    /// Runs a script file (path relative to the project root or absolute) in
+    /// this session's scope. Files read are recorded on the host.
+    pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
+        self.ctx.host.reset();
+        self.ctx.start_run();
+        let root = self.ctx.host.root().to_path_buf();
+        let (abs, text) = self
+            .ctx
+            .host
+            .read_source(&path.to_string_lossy(), &std::env::current_dir().unwrap_or(root))?;
+        let display = self.ctx.host.show(&abs);
+        self.eval_named(&display, &text)
+    }
+
+    /// Evaluates source text under a display name (REPL input, a cell),
+    /// keeping variables and functions for the next input.
+    pub fn eval_source(&mut self, name: &str, code: &str) -> Result<Dynamic, Diagnostic> {
+        self.ctx.start_run();
+        self.ctx.host.add_source(Path::new(name), code.into());
+        self.eval_named(name, code)
+    }
+
+    fn eval_named(&mut self, name: &str, code: &str) -> Result<Dynamic, Diagnostic> {
+        let mut ast = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))?;
+        ast.set_source(name);
+        let functions = ast.clone_functions_only();
+        let full = self.lib.merge(&ast);
+        let result = self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &full);
+        match result {
+            Ok(v) => {
+                self.lib = self.lib.merge(&functions);
+                Ok(v)
+            }
+            Err(e) => Err(errors::to_diagnostic(&e, name, self)),
+        }
+    }
+
+    /// Parses source text without running it.
+    pub fn check_syntax(&self, name: &str, code: &str) -> Result<(), Diagnostic> {
+        self.ctx.host.add_source(Path::new(name), code.into());
+        self.engine
+            .compile(code)
+            .map(|_| ())
+            .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))
+    }
+}
+
+/// The `params` map a script sees.
+pub fn params_map(params: &Params) -> rhai::Map {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let d: Dynamic = match v {
+                ParamValue::Int(i) => (*i).into(),
+                ParamValue::Float(f) => (*f).into(),
+                ParamValue::Bool(b) => (*b).into(),
+                ParamValue::Str(s) => s.clone().into(),
+            };
+            (k.as_str().into(), d)
+        })
+        .collect()
+}
+
+/// Builds an engine with the project's limits and all bindings.
+fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
+    let limits = &ctx.config.limits;
+    let mut engine = Engine::new();
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
+    engine.set_module_resolver(HostResolver { host: ctx.host.clone() });
+
+    let max = std::time::Duration::from_secs_f64(limits.max_seconds);
+    let progress_ctx = ctx.clone();
+    engine.on_progress(move |ops| {
+        if progress_ctx.interrupt.load(Ordering::Relaxed) {
+            return Some(Dynamic::from(STOP_INTERRUPT));
+        }
+        // Reading the clock every operation is measurable; every 256 is not.
+        if ops % 256 == 0 {
+            if let Ok(s) = progress_ctx.started.lock() {
+                if s.elapsed() > max {
+                    return Some(Dynamic::from(STOP_TIME));
+                }
+            }
+        }
+        None
+    });
+    let out = sink.clone();
+    engine.on_print(move |s| out(Stream::Stdout, s));
+    let err = sink;
+    engine.on_debug(move |s, _src, _pos| err(Stream::Stderr, s));
+
+    expr::register(&mut engine);
+    frame::register(&mut engine);
+    io::register(&mut engine, ctx);
+    engine
+}

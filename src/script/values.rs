@@ -1,0 +1,509 @@
+//! The script-visible value types and the conversions between Rhai and Polars.
+//!
+//! Polars objects are wrapped as Rhai custom types: [`ExprV`] (`Expr`),
+//! [`LazyFrameV`] (`LazyFrame`), [`DataFrameV`] (`DataFrame`), [`GroupByV`],
+//! and the `when/then` builders. Every Polars call that can fail or panic
+//! goes through [`guard`], which turns both into a script error at the
+//! calling line. All Polars-version-specific glue stays in `script/`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+use polars::prelude::*;
+use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, Position};
+
+/// The error type of every binding.
+pub type RResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// A script error raised from Rust. Rhai fills in the calling position.
+pub fn script_err(msg: impl Into<String>) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(msg.into()), Position::NONE).into()
+}
+
+/// A script error with a hint shown as `help:` by the diagnostics renderer.
+pub fn script_err_help(msg: impl std::fmt::Display, help: impl std::fmt::Display) -> Box<EvalAltResult> {
+    script_err(format!("{msg}\nhelp: {help}"))
+}
+
+/// A column expression (Polars `Expr`).
+#[derive(Clone, Debug)]
+pub struct ExprV(pub Expr);
+
+/// A lazy query (Polars `LazyFrame`) and the CSV files it reads, so that
+/// a parse error found at `collect()` can name the file, row and column.
+#[derive(Clone)]
+pub struct LazyFrameV {
+    pub lf: LazyFrame,
+    pub csv_sources: Arc<Vec<PathBuf>>,
+}
+
+impl LazyFrameV {
+    pub fn new(lf: LazyFrame) -> Self {
+        LazyFrameV {
+            lf,
+            csv_sources: Arc::new(Vec::new()),
+        }
+    }
+
+    /// A new frame with the same provenance.
+    pub fn map(&self, lf: LazyFrame) -> Self {
+        LazyFrameV {
+            lf,
+            csv_sources: self.csv_sources.clone(),
+        }
+    }
+
+    /// Combines the provenance of two frames (joins, SQL).
+    pub fn merged_sources(&self, other: &LazyFrameV) -> Arc<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = self.csv_sources.iter().cloned().collect();
+        for p in other.csv_sources.iter() {
+            if !v.contains(p) {
+                v.push(p.clone());
+            }
+        }
+        Arc::new(v)
+    }
+}
+
+/// A materialised table (Polars `DataFrame`).
+#[derive(Clone)]
+pub struct DataFrameV(pub DataFrame);
+
+/// The result of `group_by(keys)`, waiting for `agg(exprs)`.
+#[derive(Clone)]
+pub struct GroupByV {
+    pub frame: LazyFrameV,
+    pub keys: Vec<Expr>,
+    pub maintain_order: bool,
+}
+
+/// `when(cond)`: waiting for `then(value)`.
+#[derive(Clone)]
+pub struct WhenV {
+    pub branches: Vec<(Expr, Expr)>,
+    pub pending: Expr,
+}
+
+/// `when(cond).then(value)`: an expression (null where no branch holds),
+/// or waiting for `otherwise(value)` or another `when(cond)`.
+#[derive(Clone)]
+pub struct ThenV {
+    pub branches: Vec<(Expr, Expr)>,
+}
+
+impl ThenV {
+    /// Folds the branches into nested Polars `when/then/otherwise`.
+    pub fn build(&self, otherwise: Expr) -> Expr {
+        self.branches
+            .iter()
+            .rev()
+            .fold(otherwise, |acc, (c, v)| when(c.clone()).then(v.clone()).otherwise(acc))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Panics and errors
+
+static GUARD_DEPTH: AtomicUsize = AtomicUsize::new(0);
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+static HOOK: Once = Once::new();
+
+/// Installs a panic hook that stays quiet while Polars runs under [`guard`]
+/// (the panic becomes a script error instead) and prints as usual otherwise.
+fn install_hook() {
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARD_DEPTH.load(Ordering::SeqCst) > 0 {
+                let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+                    s.to_string()
+                } else if let Some(s) = info.payload().downcast_ref::<String>() {
+                    s.clone()
+                } else {
+                    "internal error".to_string()
+                };
+                if let Ok(mut last) = LAST_PANIC.lock() {
+                    *last = Some(msg);
+                }
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs a Polars operation; a Polars error or a panic becomes a script error.
+pub fn guard<T>(f: impl FnOnce() -> PolarsResult<T>) -> RResult<T> {
+    install_hook();
+    GUARD_DEPTH.fetch_add(1, Ordering::SeqCst);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    GUARD_DEPTH.fetch_sub(1, Ordering::SeqCst);
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(polars_err(&e)),
+        Err(_) => {
+            let msg = LAST_PANIC
+                .lock()
+                .ok()
+                .and_then(|mut m| m.take())
+                .unwrap_or_else(|| "internal error".into());
+            Err(script_err(format!("Polars failed: {msg}")))
+        }
+    }
+}
+
+/// Runs an infallible Polars call that may still panic.
+pub fn guard_ok<T>(f: impl FnOnce() -> T) -> RResult<T> {
+    guard(|| Ok(f()))
+}
+
+/// Maps a Polars error to a script error with a readable message.
+pub fn polars_err(e: &PolarsError) -> Box<EvalAltResult> {
+    let text = e.to_string();
+    // Polars appends the query plan after "Resolved plan until failure"; keep the first lines.
+    let short = text
+        .split("\n\nResolved plan until failure")
+        .next()
+        .unwrap_or(&text)
+        .split("\n\nThis error occurred with the following context stack")
+        .next()
+        .unwrap_or(&text)
+        .trim()
+        .to_string();
+    match e {
+        PolarsError::ColumnNotFound(_) => script_err(format!("unknown column: {short}")),
+        PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) => script_err(format!("type error: {short}")),
+        _ => script_err(short),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Rhai -> Polars
+
+/// A readable name for a Rhai value's type in messages.
+pub fn type_name(d: &Dynamic) -> String {
+    if d.is::<ExprV>() {
+        "Expr".into()
+    } else if d.is::<LazyFrameV>() {
+        "LazyFrame".into()
+    } else if d.is::<DataFrameV>() {
+        "DataFrame".into()
+    } else if d.is_unit() {
+        "()".into()
+    } else {
+        d.type_name().rsplit("::").next().unwrap_or("?").to_string()
+    }
+}
+
+/// How to read a bare string where an expression is expected.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Strings {
+    /// As a column name (`select("a")`, `sort("a")`).
+    Columns,
+    /// As a string literal (`col("a") == "KAZ"`).
+    Literals,
+}
+
+/// Converts one Rhai value to an expression.
+pub fn to_expr(d: &Dynamic, strings: Strings) -> RResult<Expr> {
+    if let Some(e) = d.clone().try_cast::<ExprV>() {
+        return Ok(e.0);
+    }
+    if let Some(t) = d.clone().try_cast::<ThenV>() {
+        return Ok(t.build(lit(NULL)));
+    }
+    if d.is_unit() {
+        return Ok(lit(NULL));
+    }
+    if let Ok(i) = d.as_int() {
+        return Ok(lit(i));
+    }
+    if let Ok(f) = d.as_float() {
+        return Ok(lit(f));
+    }
+    if let Ok(b) = d.as_bool() {
+        return Ok(lit(b));
+    }
+    if let Some(s) = d.clone().try_cast::<ImmutableString>() {
+        return Ok(match strings {
+            Strings::Columns => col(s.as_str()),
+            Strings::Literals => lit(s.as_str()),
+        });
+    }
+    if let Ok(c) = d.as_char() {
+        let s = c.to_string();
+        return Ok(match strings {
+            Strings::Columns => col(s.as_str()),
+            Strings::Literals => lit(s.as_str()),
+        });
+    }
+    if d.is_array() {
+        let arr = d.clone().into_array().unwrap_or_default();
+        let s = array_to_series("literal", &arr)?;
+        return Ok(lit(s));
+    }
+    Err(script_err(format!("expected an expression, a column name or a value, found {}", type_name(d))))
+}
+
+/// Converts a value or an array of values to expressions.
+pub fn to_exprs(d: &Dynamic, strings: Strings) -> RResult<Vec<Expr>> {
+    if d.is_array() {
+        d.clone()
+            .into_array()
+            .unwrap_or_default()
+            .iter()
+            .map(|x| to_expr(x, strings))
+            .collect()
+    } else {
+        Ok(vec![to_expr(d, strings)?])
+    }
+}
+
+/// Converts a column name or an array of names to strings.
+pub fn to_names(d: &Dynamic, what: &str) -> RResult<Vec<String>> {
+    let one = |x: &Dynamic| -> RResult<String> {
+        if let Some(s) = x.clone().try_cast::<ImmutableString>() {
+            Ok(s.to_string())
+        } else if let Some(e) = x.clone().try_cast::<ExprV>() {
+            match e.0 {
+                Expr::Column(name) => Ok(name.to_string()),
+                other => Err(script_err(format!("{what} takes column names, found the expression {other:?}"))),
+            }
+        } else {
+            Err(script_err(format!(
+                "{what} takes a column name or an array of names, found {}",
+                type_name(x)
+            )))
+        }
+    };
+    if d.is_array() {
+        d.clone().into_array().unwrap_or_default().iter().map(one).collect()
+    } else {
+        Ok(vec![one(d)?])
+    }
+}
+
+/// Reads an option from a trailing options map.
+pub fn opt<'a>(opts: &'a Map, key: &str) -> Option<&'a Dynamic> {
+    opts.get(key).filter(|v| !v.is_unit())
+}
+
+/// Reads a boolean option.
+pub fn opt_bool(opts: &Map, key: &str, default: bool) -> RResult<bool> {
+    match opt(opts, key) {
+        None => Ok(default),
+        Some(v) => v
+            .as_bool()
+            .map_err(|_| script_err(format!("option `{key}` must be true or false, found {}", type_name(v)))),
+    }
+}
+
+/// Reads a string option.
+pub fn opt_str(opts: &Map, key: &str) -> RResult<Option<String>> {
+    match opt(opts, key) {
+        None => Ok(None),
+        Some(v) => v
+            .clone()
+            .try_cast::<ImmutableString>()
+            .map(|s| Some(s.to_string()))
+            .ok_or_else(|| script_err(format!("option `{key}` must be a string, found {}", type_name(v)))),
+    }
+}
+
+/// Reads an integer option.
+pub fn opt_int(opts: &Map, key: &str) -> RResult<Option<i64>> {
+    match opt(opts, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_int()
+            .map(Some)
+            .map_err(|_| script_err(format!("option `{key}` must be an integer, found {}", type_name(v)))),
+    }
+}
+
+/// Rejects options the function does not know (typos are caught, not ignored).
+pub fn check_opts(opts: &Map, known: &[&str], func: &str) -> RResult<()> {
+    for key in opts.keys() {
+        if !known.contains(&key.as_str()) {
+            let hint = crate::diag::did_you_mean(key, known.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err(script_err_help(
+                format!("{func}: unknown option `{key}`"),
+                format!("{hint}{func} takes: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a data type name as written in scripts: Python Polars names
+/// (`Int64`, `Float64`, `String`, `Boolean`, `Date`) or short ones (`i64`, `f64`, `str`, `bool`, `date`).
+pub fn parse_dtype(name: &str) -> RResult<DataType> {
+    Ok(match name.to_lowercase().as_str() {
+        "int64" | "i64" | "int" | "integer" => DataType::Int64,
+        "int32" | "i32" => DataType::Int32,
+        "uint32" | "u32" => DataType::UInt32,
+        "uint64" | "u64" => DataType::UInt64,
+        "float64" | "f64" | "float" | "number" => DataType::Float64,
+        "float32" | "f32" => DataType::Float32,
+        "string" | "str" | "utf8" => DataType::String,
+        "boolean" | "bool" => DataType::Boolean,
+        "date" => DataType::Date,
+        "datetime" => DataType::Datetime(TimeUnit::Microseconds, None),
+        _ => {
+            return Err(script_err_help(
+                format!("unknown data type `{name}`"),
+                "use one of Int64, Int32, UInt32, UInt64, Float64, Float32, String, Boolean, Date, Datetime",
+            ))
+        }
+    })
+}
+
+/// The script-facing name of a Polars data type (Python Polars style).
+pub fn dtype_name(dt: &DataType) -> String {
+    match dt {
+        DataType::Int64 => "Int64".into(),
+        DataType::Int32 => "Int32".into(),
+        DataType::UInt32 => "UInt32".into(),
+        DataType::UInt64 => "UInt64".into(),
+        DataType::Float64 => "Float64".into(),
+        DataType::Float32 => "Float32".into(),
+        DataType::String => "String".into(),
+        DataType::Boolean => "Boolean".into(),
+        DataType::Date => "Date".into(),
+        DataType::Null => "Null".into(),
+        other => format!("{other}"),
+    }
+}
+
+/// Builds a Series from a Rhai array, inferring one type for all values.
+pub fn array_to_series(name: &str, arr: &Array) -> RResult<Series> {
+    #[derive(PartialEq, PartialOrd, Clone, Copy, Debug)]
+    enum Kind {
+        Null,
+        Bool,
+        Int,
+        Float,
+        Str,
+    }
+    let mut kind = Kind::Null;
+    for v in arr {
+        let k = if v.is_unit() {
+            Kind::Null
+        } else if v.is_bool() {
+            Kind::Bool
+        } else if v.is_int() {
+            Kind::Int
+        } else if v.is_float() {
+            Kind::Float
+        } else if v.is_string() || v.is_char() {
+            Kind::Str
+        } else {
+            return Err(script_err(format!(
+                "column `{name}`: values must be numbers, strings, booleans or (), found {}",
+                type_name(v)
+            )));
+        };
+        if k == Kind::Null {
+            continue;
+        }
+        kind = match (kind, k) {
+            (Kind::Null, k) => k,
+            (a, b) if a == b => a,
+            (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+            (a, b) => {
+                return Err(script_err(format!(
+                    "column `{name}` mixes {a:?} and {b:?} values; use one type per column"
+                )))
+            }
+        };
+    }
+    let s = match kind {
+        Kind::Null => Series::full_null(name.into(), arr.len(), &DataType::Null),
+        Kind::Bool => Series::new(name.into(), arr.iter().map(|v| v.as_bool().ok()).collect::<Vec<_>>()),
+        Kind::Int => Series::new(name.into(), arr.iter().map(|v| v.as_int().ok()).collect::<Vec<_>>()),
+        Kind::Float => Series::new(
+            name.into(),
+            arr.iter()
+                .map(|v| v.as_float().ok().or_else(|| v.as_int().ok().map(|i| i as f64)))
+                .collect::<Vec<_>>(),
+        ),
+        Kind::Str => Series::new(
+            name.into(),
+            arr.iter()
+                .map(|v| {
+                    if v.is_unit() {
+                        None
+                    } else {
+                        Some(v.to_string())
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+    };
+    Ok(s)
+}
+
+// ---------------------------------------------------------------------------
+// Polars -> Rhai
+
+/// Converts one cell to a Rhai value: numbers, strings, booleans, dates as
+/// ISO strings, nulls as `()`.
+pub fn any_to_dynamic(v: AnyValue) -> Dynamic {
+    match v {
+        AnyValue::Null => Dynamic::UNIT,
+        AnyValue::Boolean(b) => b.into(),
+        AnyValue::Int8(i) => (i as i64).into(),
+        AnyValue::Int16(i) => (i as i64).into(),
+        AnyValue::Int32(i) => (i as i64).into(),
+        AnyValue::Int64(i) => i.into(),
+        AnyValue::UInt8(i) => (i as i64).into(),
+        AnyValue::UInt16(i) => (i as i64).into(),
+        AnyValue::UInt32(i) => (i as i64).into(),
+        AnyValue::UInt64(i) => (i as i64).into(),
+        AnyValue::Float32(f) => (f as f64).into(),
+        AnyValue::Float64(f) => f.into(),
+        AnyValue::String(s) => s.to_string().into(),
+        AnyValue::StringOwned(s) => s.to_string().into(),
+        AnyValue::Date(d) => {
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64);
+            date.format("%Y-%m-%d").to_string().into()
+        }
+        other => {
+            let s = other.to_string();
+            s.trim_matches('"').to_string().into()
+        }
+    }
+}
+
+/// A column as a Rhai array.
+pub fn column_to_array(df: &DataFrame, name: &str) -> RResult<Array> {
+    let c = df.column(name).map_err(|e| unknown_column(name, df, &e))?;
+    let s = c.as_materialized_series();
+    Ok(s.iter().map(any_to_dynamic).collect())
+}
+
+/// A row as a Rhai object map.
+pub fn row_to_map(df: &DataFrame, i: usize) -> Map {
+    let mut m = Map::new();
+    for c in df.columns() {
+        let v = c.get(i).map(any_to_dynamic).unwrap_or(Dynamic::UNIT);
+        m.insert(c.name().as_str().into(), v);
+    }
+    m
+}
+
+/// The error for a column that does not exist, listing those that do.
+pub fn unknown_column(name: &str, df: &DataFrame, _e: &PolarsError) -> Box<EvalAltResult> {
+    let cols: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+    let hint = crate::diag::did_you_mean(name, cols.iter().copied())
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    script_err_help(
+        format!("unknown column `{name}`"),
+        format!("{hint}the columns are: {}", cols.join(", ")),
+    )
+}
