@@ -111,6 +111,11 @@ fn show(config: &Config, name: &str, rows: usize) -> Result<ExitCode, Diagnostic
         .limit(rows as u32)
         .collect()
         .map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")).with_kind("data"))?;
+    // Show every column of the table (Polars elides the middle ones by default).
+    std::env::set_var("POLARS_FMT_MAX_COLS", "50");
+    if std::env::var_os("POLARS_TABLE_WIDTH").is_none() {
+        std::env::set_var("POLARS_TABLE_WIDTH", "250");
+    }
     println!("\n{df}");
     Ok(ExitCode::SUCCESS)
 }

@@ -44,6 +44,13 @@ pub enum Command {
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
 pub fn main() -> ExitCode {
+    // A closed pipe (`dossier doc | head`) ends the program quietly, as it
+    // does for other Unix tools, instead of panicking on the next print.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Polars reads its table format from the environment at print time.
     if std::env::var_os("POLARS_FMT_MAX_ROWS").is_none() {
         std::env::set_var("POLARS_FMT_MAX_ROWS", "25");
@@ -51,6 +58,7 @@ pub fn main() -> ExitCode {
     if std::env::var_os("POLARS_FMT_STR_LEN").is_none() {
         std::env::set_var("POLARS_FMT_STR_LEN", "40");
     }
+    crate::script::values::configure_display();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::execute(a),

@@ -202,5 +202,10 @@ fn function_not_found(sig: &str, session: &Session) -> Diagnostic {
 }
 
 fn clean_signature(s: &str) -> String {
-    s.replace("&mut ", "").replace("ImmutableString", "string").replace("_: ", "")
+    let head = s.split(" -> ").next().unwrap_or(s);
+    head.replace("&mut ", "")
+        .replace("&str | ImmutableString | String", "string")
+        .replace("ImmutableString", "string")
+        .replace("types::dynamic::Dynamic", "any")
+        .replace("_: ", "")
 }

@@ -82,9 +82,9 @@ print(df.column("band"));"#,
         signature: "Expr.sum() mean() median() min() max() count() n_unique() first() last() std() -> Expr",
         summary: "Aggregations: over the whole frame in `select`, per group in `agg`. `count` counts non-null values; `std` uses ddof 1.",
         example: r#"let df = frame(#{ v: [1.0, 2.0, 3.0, 6.0] })
-    .select(col("v").sum().alias("sum"), col("v").mean().alias("mean"), col("v").median().alias("median"),
-            col("v").min().alias("min"), col("v").max().alias("max"), col("v").count().alias("n"),
-            col("v").n_unique().alias("u"), col("v").first().alias("first"), col("v").last().alias("last"))
+    .select([col("v").sum().alias("sum"), col("v").mean().alias("mean"), col("v").median().alias("median"),
+             col("v").min().alias("min"), col("v").max().alias("max"), col("v").count().alias("n"),
+             col("v").n_unique().alias("u"), col("v").first().alias("first"), col("v").last().alias("last")])
     .collect();
 print(df.row(0));
 print(frame(#{ v: [2.0, 4.0] }).select(col("v").std()).collect().item());"#,
@@ -169,7 +169,7 @@ print(df.column("share"));"#,
         signature: "Expr.str.contains(pattern) starts_with ends_with to_lowercase to_uppercase len_chars replace replace_all strip_chars slice to_date; also str_contains(…) etc.",
         summary: "String methods, under `.str` as in Python Polars or as `str_*` methods. `contains` takes a regular expression; pass #{ literal: true } for plain text.",
         example: r#"let df = frame(#{ s: ["Elbit Systems", "NSO Group"] });
-print(df.filter(col("s").str.contains("sys", #{ literal: false }) | col("s").str_contains("NSO")).collect().height);
+print(df.filter(col("s").str.contains("Sys", #{ literal: true }) | col("s").str_contains("NSO")).collect().height);
 print(df.select(col("s").str.to_lowercase()).collect().column("s"));
 print(df.select(col("s").str_to_uppercase().str.len_chars()).collect().column("s"));"#,
         output: "2\n[\"elbit systems\", \"nso group\"]\n[13, 9]",

@@ -134,7 +134,7 @@ print(df.width > 5);"#,
         name: "height",
         signature: "df.height / df.width / df.columns / df.schema",
         summary: "Number of rows and columns, column names, and a map of column name to type.",
-        example: r#"let df = frame(#{ year: [2020, 2021], value: [1.0, 2.5] }).collect();
+        example: r#"let df = frame(#{ year: [2020, 2021], value: [1.0, 2.5] }, ["year", "value"]).collect();
 print(df.height);
 print(df.width);
 print(df.columns);
@@ -191,6 +191,13 @@ pub fn as_lazy(d: &Dynamic) -> Option<LazyFrameV> {
     } else {
         d.clone().try_cast::<DataFrameV>().map(|df| LazyFrameV::new(df.0.lazy()))
     }
+}
+
+/// Resolves a new frame's schema so that an unknown column or a type error
+/// is reported at the verb that caused it, not at a later `collect()`.
+fn checked(f: LazyFrameV) -> RResult<LazyFrameV> {
+    guard(|| f.lf.clone().collect_schema())?;
+    Ok(f)
 }
 
 /// Runs a lazy query. Parse errors in CSV sources are traced back to the
@@ -517,7 +524,8 @@ macro_rules! verb {
     ($engine:ident, $name:literal, |$f:ident $(, $a:ident : $t:ty)*| $body:expr) => {{
         $engine.register_fn($name, |$f: &mut LazyFrameV $(, $a: $t)*| -> RResult<LazyFrameV> {
             let $f: &LazyFrameV = &*$f;
-            $body
+            let out: RResult<LazyFrameV> = $body;
+            checked(out?)
         });
         $engine.register_fn($name, |df: &mut DataFrameV $(, $a: $t)*| -> RResult<DataFrameV> {
             let lazy = LazyFrameV::new(df.0.clone().lazy());
@@ -630,18 +638,18 @@ pub fn register(engine: &mut Engine) {
         g.frame.map(gb.agg(exprs))
     };
     engine.register_fn("agg", move |g: &mut GroupByV, e: Dynamic| -> RResult<LazyFrameV> {
-        Ok(agg(g, to_exprs(&e, Strings::Columns)?))
+        checked(agg(g, to_exprs(&e, Strings::Columns)?))
     });
     engine.register_fn("agg", move |g: &mut GroupByV, a: Dynamic, b: Dynamic| -> RResult<LazyFrameV> {
         let mut v = to_exprs(&a, Strings::Columns)?;
         v.extend(to_exprs(&b, Strings::Columns)?);
-        Ok(agg(g, v))
+        checked(agg(g, v))
     });
     engine.register_fn("agg", move |g: &mut GroupByV, a: Dynamic, b: Dynamic, c: Dynamic| -> RResult<LazyFrameV> {
         let mut v = to_exprs(&a, Strings::Columns)?;
         v.extend(to_exprs(&b, Strings::Columns)?);
         v.extend(to_exprs(&c, Strings::Columns)?);
-        Ok(agg(g, v))
+        checked(agg(g, v))
     });
     engine.register_fn("len", move |g: &mut GroupByV| agg(g, vec![len().alias("len")]));
 

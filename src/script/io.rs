@@ -56,11 +56,13 @@ print(read_json("out/doc-example.json").collect().column("b"));"#,
     Doc {
         name: "frame",
         signature: "frame(#{ column: [values…], … }) -> LazyFrame",
-        summary: "A frame from a map of equal-length arrays. Columns keep the map's key order (alphabetical in Rhai maps) unless `columns` lists them.",
+        summary: "A frame from a map of equal-length arrays. Rhai maps do not keep key order, so columns come in alphabetical order unless a second argument lists them: frame(map, [\"year\", \"value\"]).",
         example: r#"let df = frame(#{ year: [2020, 2021], value: [1.0, 2.5] }).collect();
 print(df.height);
-print(df.column("value"));"#,
-        output: "2\n[1.0, 2.5]",
+print(df.column("value"));
+print(df.columns);
+print(frame(#{ year: [2020], value: [1.0] }, ["year", "value"]).collect().columns);"#,
+        output: "2\n[1.0, 2.5]\n[\"value\", \"year\"]\n[\"year\", \"value\"]",
     },
     Doc {
         name: "write_csv",

@@ -151,6 +151,7 @@ impl Session {
             started: Mutex::new(Instant::now()),
             interrupt: Arc::new(AtomicBool::new(false)),
         });
+        values::configure_display();
         let engine = build_engine(&ctx, sink);
         let mut scope = Scope::new();
         scope.push_constant("params", params_map(params));

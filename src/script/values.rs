@@ -103,6 +103,12 @@ impl ThenV {
     }
 }
 
+/// Prints floats in full (`883000000.0`, not `8.83e8`): briefing figures
+/// are read by people, and the short form hides magnitudes.
+pub fn configure_display() {
+    polars_core::fmt::set_float_fmt(polars_core::fmt::FloatFmt::Full);
+}
+
 // ---------------------------------------------------------------------------
 // Panics and errors
 
@@ -172,11 +178,33 @@ pub fn polars_err(e: &PolarsError) -> Box<EvalAltResult> {
         .unwrap_or(&text)
         .trim()
         .to_string();
+    if let Some(name) = between(&short, "unable to find column \"", "\"") {
+        let valid: Vec<String> = between(&short, "valid columns: [", "]")
+            .map(|v| v.split(", ").map(|c| c.trim_matches('"').to_string()).collect())
+            .unwrap_or_default();
+        let mut msg = format!("unknown column `{name}`");
+        if !valid.is_empty() {
+            msg.push_str(&format!("\nnote: the columns are: {}", valid.join(", ")));
+            if let Some(s) = crate::diag::did_you_mean(&name, valid.iter().map(String::as_str)) {
+                msg.push_str(&format!("\nhelp: did you mean `{s}`?"));
+            }
+        }
+        return script_err(msg);
+    }
+    let short = short.replace("\n\n", "\n");
+    if short.contains("dtype") || short.contains("arithmetic on") {
+        return script_err(format!("type error: {short}"));
+    }
     match e {
-        PolarsError::ColumnNotFound(_) => script_err(format!("unknown column: {short}")),
         PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) => script_err(format!("type error: {short}")),
         _ => script_err(short),
     }
+}
+
+fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)?;
+    Some(s[i..i + j].to_string())
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,138 @@
+//! A small builder for test projects and a runner for the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository root (where `data/`, `scripts/` and `tests/fixtures/` are).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture folder under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
+}
+
+/// The result of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+
+    /// Asserts failure and returns stderr.
+    pub fn fails(&self) -> &str {
+        assert_ne!(self.code, 0, "expected failure\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stderr
+    }
+}
+
+/// A temporary project folder.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// An empty project with a default dossier.toml.
+    pub fn new() -> Project {
+        let p = Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        p.write("dossier.toml", "[project]\nname = \"test\"\n");
+        p
+    }
+
+    /// A copy of a fixture project.
+    pub fn from_fixture(rel: &str) -> Project {
+        let p = Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        copy_dir(&fixture(rel), p.path());
+        if !p.path().join("dossier.toml").exists() {
+            p.write("dossier.toml", "[project]\nname = \"test\"\n");
+        }
+        p
+    }
+
+    /// A project holding a copy of the repository's data package.
+    pub fn with_data() -> Project {
+        let p = Project::new();
+        copy_dir(&repo().join("data"), &p.path().join("data"));
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, text: &str) -> &Project {
+        let f = self.path().join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Runs `dossier ARGS` in the project folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        dossier(self.path(), args, None)
+    }
+
+    /// Writes `code` as scripts/NAME.rhai and runs it.
+    pub fn script(&self, name: &str, code: &str) -> Run {
+        let rel = format!("scripts/{name}.rhai");
+        self.write(&rel, code);
+        self.run(&["run", &rel])
+    }
+}
+
+/// Runs the binary in `dir`, optionally feeding `stdin`.
+pub fn dossier(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dossier"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn dossier");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    Run::from(child.wait_with_output().expect("wait"))
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}

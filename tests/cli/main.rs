@@ -1,0 +1,15 @@
+//! Black-box tests through the real `dossier` binary. One test binary
+//! (faster to link than one per file); one module per feature; fixture
+//! projects under `tests/fixtures/<feature>/`.
+
+mod harness;
+
+mod api_docs;
+mod check;
+mod data;
+mod errors;
+mod new_project;
+mod repl;
+mod run;
+mod sandbox;
+mod scripts;
