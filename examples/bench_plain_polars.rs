@@ -40,8 +40,14 @@ fn main() -> PolarsResult<()> {
         )
         .with_columns([(col("value") / col("value_mirror")).alias("ratio")])
         .group_by([col("partner"), col("year")])
-        .agg([col("ratio").mean().alias("gap"), col("ratio").len().alias("reporters")])
-        .sort(["gap"], SortMultipleOptions::default().with_order_descending(true))
+        .agg([
+            col("ratio").mean().alias("gap"),
+            col("ratio").len().alias("reporters"),
+        ])
+        .sort(
+            ["gap"],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
         .limit(20)
         .collect()?;
 

@@ -28,14 +28,15 @@ const YEARS: i64 = 12; // 2013..=2024
 
 /// Real ISO 3166-1 alpha-3 codes; synthetic `Qxx` codes beyond these.
 const ISO3: &[&str] = &[
-    "AFG", "ALB", "DZA", "AGO", "ARG", "ARM", "AUS", "AUT", "AZE", "BHR", "BGD", "BLR", "BEL", "BOL", "BIH",
-    "BRA", "BGR", "KHM", "CMR", "CAN", "CHL", "CHN", "COL", "CRI", "HRV", "CUB", "CYP", "CZE", "DNK", "DOM",
-    "ECU", "EGY", "SLV", "EST", "ETH", "FIN", "FRA", "GEO", "DEU", "GHA", "GRC", "GTM", "HND", "HUN", "ISL",
-    "IND", "IDN", "IRN", "IRQ", "IRL", "ISR", "ITA", "JPN", "JOR", "KAZ", "KEN", "KOR", "KWT", "KGZ", "LVA",
-    "LBN", "LTU", "LUX", "MYS", "MLT", "MEX", "MDA", "MNG", "MAR", "MOZ", "MMR", "NPL", "NLD", "NZL", "NGA",
-    "MKD", "NOR", "OMN", "PAK", "PAN", "PRY", "PER", "PHL", "POL", "PRT", "QAT", "ROU", "RUS", "SAU", "SEN",
-    "SRB", "SGP", "SVK", "SVN", "ZAF", "ESP", "LKA", "SWE", "CHE", "TJK", "TZA", "THA", "TUN", "TUR", "TKM",
-    "UGA", "UKR", "ARE", "GBR", "USA", "URY", "UZB", "VEN", "VNM", "ZMB", "ZWE",
+    "AFG", "ALB", "DZA", "AGO", "ARG", "ARM", "AUS", "AUT", "AZE", "BHR", "BGD", "BLR", "BEL",
+    "BOL", "BIH", "BRA", "BGR", "KHM", "CMR", "CAN", "CHL", "CHN", "COL", "CRI", "HRV", "CUB",
+    "CYP", "CZE", "DNK", "DOM", "ECU", "EGY", "SLV", "EST", "ETH", "FIN", "FRA", "GEO", "DEU",
+    "GHA", "GRC", "GTM", "HND", "HUN", "ISL", "IND", "IDN", "IRN", "IRQ", "IRL", "ISR", "ITA",
+    "JPN", "JOR", "KAZ", "KEN", "KOR", "KWT", "KGZ", "LVA", "LBN", "LTU", "LUX", "MYS", "MLT",
+    "MEX", "MDA", "MNG", "MAR", "MOZ", "MMR", "NPL", "NLD", "NZL", "NGA", "MKD", "NOR", "OMN",
+    "PAK", "PAN", "PRY", "PER", "PHL", "POL", "PRT", "QAT", "ROU", "RUS", "SAU", "SEN", "SRB",
+    "SGP", "SVK", "SVN", "ZAF", "ESP", "LKA", "SWE", "CHE", "TJK", "TZA", "THA", "TUN", "TUR",
+    "TKM", "UGA", "UKR", "ARE", "GBR", "USA", "URY", "UZB", "VEN", "VNM", "ZMB", "ZWE",
 ];
 
 /// SplitMix64: a good 64-bit mix of its input.
@@ -83,7 +84,11 @@ fn main() -> PolarsResult<()> {
             Some(c) => c.to_string(),
             None => {
                 let k = i - ISO3.len();
-                format!("Q{}{}", (b'A' + (k / 26 % 26) as u8) as char, (b'A' + (k % 26) as u8) as char)
+                format!(
+                    "Q{}{}",
+                    (b'A' + (k / 26 % 26) as u8) as char,
+                    (b'A' + (k % 26) as u8) as char
+                )
             }
         })
         .collect();
@@ -92,7 +97,9 @@ fn main() -> PolarsResult<()> {
 
     // Country size (scales every flow it takes part in) and chapter weight.
     let size: Vec<f64> = (0..n).map(|i| (unit(seed, &[1, i]) * 6.0).exp()).collect();
-    let chapter: Vec<f64> = (1..=CHAPTERS as u64).map(|h| 0.2 + unit(seed, &[2, h]) * 1.8).collect();
+    let chapter: Vec<f64> = (1..=CHAPTERS as u64)
+        .map(|h| 0.2 + unit(seed, &[2, h]) * 1.8)
+        .collect();
 
     let mut reporter: Vec<&str> = Vec::with_capacity(rows);
     let mut partner: Vec<&str> = Vec::with_capacity(rows);
@@ -108,13 +115,19 @@ fn main() -> PolarsResult<()> {
             for h in 1..=CHAPTERS as u64 {
                 for y in 0..YEARS as u64 {
                     // The true flow is shared by the row and its mirror.
-                    let truth = size[lo as usize] * size[hi as usize] * chapter[h as usize - 1]
+                    let truth = size[lo as usize]
+                        * size[hi as usize]
+                        * chapter[h as usize - 1]
                         * (1.0 + unit(seed, &[3, lo, hi, h, y]) * 4.0)
                         * 1000.0;
                     // Reporter-side bias for this pair and year: mostly small
                     // (CIF/FOB), sometimes large (re-exports, misclassification).
                     let b = unit(seed, &[4, r, p, y]);
-                    let bias = if b < 0.90 { 1.0 + b * 0.1 } else { 1.0 + (b - 0.90) * 30.0 };
+                    let bias = if b < 0.90 {
+                        1.0 + b * 0.1
+                    } else {
+                        1.0 + (b - 0.90) * 30.0
+                    };
                     // Row-level noise, so the two figures never agree exactly.
                     let noise = 0.9 + unit(seed, &[5, r, p, h, y]) * 0.2;
                     reporter.push(&names[r as usize]);

@@ -238,9 +238,12 @@ impl Config {
 
     /// Loads the configuration of the project rooted at `root`.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
-        let root = root
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("cannot open project folder {}: {e}", root.display())))?;
+        let root = root.canonicalize().map_err(|e| {
+            Diagnostic::error(format!(
+                "cannot open project folder {}: {e}",
+                root.display()
+            ))
+        })?;
         let file = root.join(PROJECT_FILE);
         let (raw, has_file) = if file.is_file() {
             let text = std::fs::read_to_string(&file)
@@ -406,6 +409,9 @@ mod tests {
 
     #[test]
     fn normalize_resolves_parents() {
-        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
     }
 }

@@ -30,8 +30,16 @@ pub struct Span {
 
 impl Span {
     /// A span in `source` at `line`:`col`.
-    pub fn in_source(file: impl Into<PathBuf>, source: std::sync::Arc<str>, line: usize, col: usize) -> Span {
-        let source_line = source.lines().nth(line.saturating_sub(1)).map(str::to_string);
+    pub fn in_source(
+        file: impl Into<PathBuf>,
+        source: std::sync::Arc<str>,
+        line: usize,
+        col: usize,
+    ) -> Span {
+        let source_line = source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map(str::to_string);
         Span {
             file: file.into(),
             line,
@@ -134,13 +142,10 @@ impl Diagnostic {
         let mut out = String::new();
         let mut files = SimpleFiles::new();
         let mut d = cs::Diagnostic::error().with_message(&self.message);
-        match &self.span {
-            Some(span) => {
-                let (text, range) = span_text(span);
-                let id = files.add(span.file.display().to_string(), text);
-                d = d.with_labels(vec![cs::Label::primary(id, range)]);
-            }
-            None => {}
+        if let Some(span) = &self.span {
+            let (text, range) = span_text(span);
+            let id = files.add(span.file.display().to_string(), text);
+            d = d.with_labels(vec![cs::Label::primary(id, range)]);
         }
         let mut notes: Vec<String> = self.notes.clone();
         if let Some(h) = &self.help {
@@ -234,7 +239,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -254,19 +264,34 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `word`, if close enough to be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lw = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&lw, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (word.chars().count().max(c.chars().count()) / 3).max(1) && *d > 0 || (*d == 0 && *c != word))
+        .filter(|c| *c != word)
+        .map(|c| {
+            let lc = c.to_lowercase();
+            // A prefix of at least three characters ("valu" for "value_usd") is a strong hint.
+            let d = if lw.chars().count() >= 3 && lc.starts_with(&lw) {
+                1
+            } else {
+                edit_distance(&lw, &lc)
+            };
+            (d, c)
+        })
+        .filter(|(d, c)| *d <= (word.chars().count().max(c.chars().count()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
 /// A path for messages: relative to `root` when inside it.
 pub fn show_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -288,7 +313,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("scan_cvs", ["scan_csv", "scan_parquet"]), Some("scan_csv"));
+        assert_eq!(
+            did_you_mean("scan_cvs", ["scan_csv", "scan_parquet"]),
+            Some("scan_csv")
+        );
         assert_eq!(did_you_mean("zzzz", ["scan_csv"]), None);
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
     }

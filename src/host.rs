@@ -70,7 +70,10 @@ impl Host {
 
     /// Every file read and every file looked for, in path order.
     pub fn accesses(&self) -> Vec<Access> {
-        self.accesses.lock().map(|a| a.iter().cloned().collect()).unwrap_or_default()
+        self.accesses
+            .lock()
+            .map(|a| a.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Just the files that were read.
@@ -113,7 +116,11 @@ impl Host {
             return Err(Diagnostic::error("empty file path").with_kind("io"));
         }
         let p = Path::new(path);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let joined = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        };
         let lexical = normalize(&joined);
         if !self.readable(&lexical) {
             return Err(self.refuse_read(path, &lexical));
@@ -129,20 +136,33 @@ impl Host {
                     .with_help("scripts may read only under the project root and the folders listed in paths.allow_read in dossier.toml"));
                 }
                 if canon.is_dir() {
-                    return Err(Diagnostic::error(format!("`{path}` is a folder, not a file")).with_kind("io"));
+                    return Err(
+                        Diagnostic::error(format!("`{path}` is a folder, not a file"))
+                            .with_kind("io"),
+                    );
                 }
                 Ok(canon)
             }
             Err(_) => {
                 self.record(Access::Missing(lexical.clone()));
-                let mut d = Diagnostic::error(format!("file not found: {}", self.show(&lexical))).with_kind("io");
+                let mut d = Diagnostic::error(format!("file not found: {}", self.show(&lexical)))
+                    .with_kind("io");
                 if let Some(parent) = lexical.parent() {
                     if let Some(name) = lexical.file_name().and_then(|n| n.to_str()) {
                         let siblings: Vec<String> = std::fs::read_dir(parent)
-                            .map(|rd| rd.flatten().filter_map(|e| e.file_name().to_str().map(str::to_string)).collect())
+                            .map(|rd| {
+                                rd.flatten()
+                                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        if let Some(s) = crate::diag::did_you_mean(name, siblings.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{}`?", self.show(&parent.join(s))));
+                        if let Some(s) =
+                            crate::diag::did_you_mean(name, siblings.iter().map(String::as_str))
+                        {
+                            d = d.with_help(format!(
+                                "did you mean `{}`?",
+                                self.show(&parent.join(s))
+                            ));
                         }
                     }
                 }
@@ -177,10 +197,15 @@ impl Host {
     }
 
     /// Reads a text file (relative to `base`) through the sandbox and records it.
-    pub fn read_to_string_from(&self, path: &str, base: &Path) -> Result<(PathBuf, String), Diagnostic> {
+    pub fn read_to_string_from(
+        &self,
+        path: &str,
+        base: &Path,
+    ) -> Result<(PathBuf, String), Diagnostic> {
         let p = self.resolve_read_from(path, base)?;
-        let text = std::fs::read_to_string(&p)
-            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", self.show(&p))).with_kind("io"))?;
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            Diagnostic::error(format!("cannot read {}: {e}", self.show(&p))).with_kind("io")
+        })?;
         self.record(Access::Read(p.clone()));
         Ok((p, text))
     }
@@ -205,7 +230,9 @@ impl Host {
     /// The text of a source read during this run, by absolute path or display name.
     pub fn source(&self, path: &Path) -> Option<Arc<str>> {
         let s = self.sources.lock().ok()?;
-        s.get(path).cloned().or_else(|| s.get(&self.root.join(path)).cloned())
+        s.get(path)
+            .cloned()
+            .or_else(|| s.get(&self.root.join(path)).cloned())
     }
 
     /// Resolves a path a script wants to write: relative paths are taken from
@@ -215,7 +242,11 @@ impl Host {
             return Err(Diagnostic::error("empty file path").with_kind("io"));
         }
         let p = Path::new(path);
-        let joined = if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) };
+        let joined = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root.join(p)
+        };
         let lexical = normalize(&joined);
         let out = &self.output_dir;
         let refuse = || {
@@ -224,14 +255,18 @@ impl Host {
                 self.show(out)
             ))
             .with_kind("sandbox")
-            .with_help(format!("write to a path such as \"{}/result.csv\"", self.show(out)))
+            .with_help(format!(
+                "write to a path such as \"{}/result.csv\"",
+                self.show(out)
+            ))
         };
         if !lexical.starts_with(out) || lexical == *out {
             return Err(refuse());
         }
         // Follow links on the part that exists: a symlink inside out/ must not lead elsewhere.
-        std::fs::create_dir_all(out)
-            .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", self.show(out))).with_kind("io"))?;
+        std::fs::create_dir_all(out).map_err(|e| {
+            Diagnostic::error(format!("cannot create {}: {e}", self.show(out))).with_kind("io")
+        })?;
         let out_canon = out.canonicalize().unwrap_or_else(|_| out.clone());
         let mut existing = lexical.clone();
         while !existing.exists() {
@@ -244,7 +279,9 @@ impl Host {
             return Err(refuse());
         }
         if lexical.is_dir() {
-            return Err(Diagnostic::error(format!("cannot write `{path}`: it is a folder")).with_kind("io"));
+            return Err(
+                Diagnostic::error(format!("cannot write `{path}`: it is a folder")).with_kind("io"),
+            );
         }
         Ok(lexical)
     }

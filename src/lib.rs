@@ -11,6 +11,10 @@
 //! - [`data`]: the data package catalogue, typed loading and validation.
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
 
+// Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
+// notes, call chain) is worth more than a smaller error type.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod config;
 pub mod data;

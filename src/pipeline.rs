@@ -23,13 +23,22 @@ pub struct RunReport {
 
 /// Runs `script` for the project in `config` with `params` (over the
 /// defaults in dossier.toml), sending printed output to `sink`.
-pub fn run_script(config: Arc<Config>, script: &Path, params: &Params, sink: Sink) -> Result<RunReport, (Diagnostic, Vec<Access>)> {
+pub fn run_script(
+    config: Arc<Config>,
+    script: &Path,
+    params: &Params,
+    sink: Sink,
+) -> Result<RunReport, (Diagnostic, Vec<Access>)> {
     let started = Instant::now();
     let params = config.params_with(params);
     let mut session = Session::new(config, &params, sink);
     match session.run_file(script) {
         Ok(v) => Ok(RunReport {
-            value: if v.is_unit() { String::new() } else { v.to_string() },
+            value: if v.is_unit() {
+                String::new()
+            } else {
+                v.to_string()
+            },
             accesses: session.host().accesses(),
             duration: started.elapsed(),
         }),

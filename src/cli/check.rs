@@ -20,7 +20,9 @@ pub fn scripts_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             let name = e.file_name();
@@ -44,7 +46,9 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let config = Arc::new(super::load_config(args.path.as_ref())?);
     let files: Vec<PathBuf> = match &args.path {
         Some(p) if p.is_file() => vec![p.clone()],
-        Some(p) if p.is_dir() && p.canonicalize().ok().as_ref() != Some(&config.root) => scripts_under(p),
+        Some(p) if p.is_dir() && p.canonicalize().ok().as_ref() != Some(&config.root) => {
+            scripts_under(p)
+        }
         _ => {
             let mut v = Vec::new();
             for d in &config.script_dirs {

@@ -49,7 +49,10 @@ fn list(config: &Config) -> Result<ExitCode, Diagnostic> {
     let host = Host::new(config);
     let cat = Catalogue::load(config, &host)?;
     let mut seen = Vec::new();
-    println!("{:<14} {:>5} {:>5}  {:<34} title", "name", "rows", "cols", "package");
+    println!(
+        "{:<14} {:>5} {:>5}  {:<34} title",
+        "name", "rows", "cols", "package"
+    );
     for p in &cat.packages {
         for r in &p.package.resources {
             if seen.contains(&r.name) {
@@ -84,7 +87,10 @@ fn show(config: &Config, name: &str, rows: usize) -> Result<ExitCode, Diagnostic
         println!("{d}");
     }
     println!("file: {}  (package {})\n", res.path, pkg.display);
-    println!("{:<16} {:<8} {:<8} description", "field", "type", "required");
+    println!(
+        "{:<16} {:<8} {:<8} description",
+        "field", "type", "required"
+    );
     for f in &res.schema.fields {
         println!(
             "{:<16} {:<8} {:<8} {}",
@@ -98,7 +104,11 @@ fn show(config: &Config, name: &str, rows: usize) -> Result<ExitCode, Diagnostic
         println!("primary key: {}", pk.to_vec().join(", "));
     }
     for fk in &res.schema.foreign_keys {
-        let target = if fk.reference.resource.is_empty() { res.name.clone() } else { fk.reference.resource.clone() };
+        let target = if fk.reference.resource.is_empty() {
+            res.name.clone()
+        } else {
+            fk.reference.resource.clone()
+        };
         println!(
             "foreign key: {} -> {}.{}",
             fk.fields.to_vec().join(", "),
@@ -125,8 +135,16 @@ fn show(config: &Config, name: &str, rows: usize) -> Result<ExitCode, Diagnostic
 pub fn validate_all(config: &Config, verbose: bool) -> Result<usize, Diagnostic> {
     let host = Arc::new(Host::new(config));
     let cat = Catalogue::load(config, &host)?;
-    let project: Vec<_> = cat.packages.iter().filter(|p| matches!(p.location, Location::Dir(_))).collect();
-    let targets = if project.is_empty() { vec![cat.packages.last().expect("bundled package")] } else { project };
+    let project: Vec<_> = cat
+        .packages
+        .iter()
+        .filter(|p| matches!(p.location, Location::Dir(_)))
+        .collect();
+    let targets = if project.is_empty() {
+        vec![cat.packages.last().expect("bundled package")]
+    } else {
+        project
+    };
     let mut total = 0;
     for pkg in targets {
         let read = |path: &str| -> Result<(String, String), Diagnostic> {

@@ -30,19 +30,28 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&flat).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&flat).unwrap_or_default()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(name) = &args.name {
         let Some(d) = docs::find(name) else {
-            let names: Vec<&str> = all.iter().flat_map(|(_, ds)| ds.iter().map(|d| d.name)).collect();
+            let names: Vec<&str> = all
+                .iter()
+                .flat_map(|(_, ds)| ds.iter().map(|d| d.name))
+                .collect();
             let mut diag = Diagnostic::error(format!("no documentation for `{name}`"));
             if let Some(s) = crate::diag::did_you_mean(name, names.iter().copied()) {
                 diag = diag.with_help(format!("did you mean `{s}`?"));
             }
             return Err(diag);
         };
-        println!("{}\n\n{}\n\nExample:\n{}\n\nOutput:\n{}", d.signature, d.summary, d.example, d.output);
+        println!(
+            "{}\n\n{}\n\nExample:\n{}\n\nOutput:\n{}",
+            d.signature, d.summary, d.example, d.output
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for (topic, ds) in all {

@@ -84,7 +84,8 @@ pub fn report(d: &Diagnostic) {
 
 /// Loads the configuration for a path inside a project (or the current folder).
 fn load_config(start: Option<&PathBuf>) -> Result<crate::config::Config, Diagnostic> {
-    let cwd = std::env::current_dir().map_err(|e| Diagnostic::error(format!("no current folder: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Diagnostic::error(format!("no current folder: {e}")))?;
     let start = start.cloned().unwrap_or(cwd);
     let root = crate::config::Config::find_root(&start);
     crate::config::Config::load(&root)

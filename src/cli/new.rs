@@ -51,10 +51,19 @@ print(gap);
 /// Creates the project.
 pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let dir = &args.dir;
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Diagnostic::error(format!("{} already exists and is not empty", dir.display())));
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Diagnostic::error(format!(
+            "{} already exists and is not empty",
+            dir.display()
+        )));
     }
-    let io = |e: std::io::Error| Diagnostic::error(format!("cannot create the project: {e}")).with_kind("io");
+    let io = |e: std::io::Error| {
+        Diagnostic::error(format!("cannot create the project: {e}")).with_kind("io")
+    };
     std::fs::create_dir_all(dir.join("data")).map_err(io)?;
     std::fs::create_dir_all(dir.join("scripts")).map_err(io)?;
     let name = dir
@@ -70,6 +79,9 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     std::fs::write(dir.join(".gitignore"), "out/\n").map_err(io)?;
     println!("created {}", dir.display());
     println!("  dossier.toml, data/ (the relations dataset), scripts/example.rhai");
-    println!("next:\n  cd {}\n  dossier run scripts/example.rhai", dir.display());
+    println!(
+        "next:\n  cd {}\n  dossier run scripts/example.rhai",
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -30,10 +30,15 @@ const HELP: &str = "Type Rhai statements; an unfinished statement continues on t
 pub fn is_incomplete(session: &Session, code: &str) -> bool {
     match session.engine().compile(code) {
         Ok(_) => false,
-        Err(e) => matches!(
-            e.err_type(),
-            ParseErrorType::UnexpectedEOF | ParseErrorType::MissingToken(_, _)
-        ) && e.position().line().is_none_or(|l| l >= code.lines().count()),
+        Err(e) => {
+            matches!(
+                e.err_type(),
+                ParseErrorType::UnexpectedEOF | ParseErrorType::MissingToken(_, _)
+            ) && e
+                .position()
+                .line()
+                .is_none_or(|l| l >= code.lines().count())
+        }
     }
 }
 
@@ -43,7 +48,8 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let config = Arc::new(super::load_config(None)?);
     let params = config.params_with(&params);
     let mut session = Session::new(config.clone(), &params, stdio_sink());
-    let mut rl = rustyline::DefaultEditor::new().map_err(|e| Diagnostic::error(format!("cannot start the prompt: {e}")))?;
+    let mut rl = rustyline::DefaultEditor::new()
+        .map_err(|e| Diagnostic::error(format!("cannot start the prompt: {e}")))?;
     let history = std::env::var_os("HOME")
         .map(|h| std::path::PathBuf::from(h).join(".local/share/dossier"))
         .map(|d| {
@@ -53,7 +59,10 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    println!("dossier {} — Rhai with Polars. :help for help, :quit to leave.", crate::VERSION);
+    println!(
+        "dossier {} — Rhai with Polars. :help for help, :quit to leave.",
+        crate::VERSION
+    );
     let mut buffer = String::new();
     let mut n = 0;
     loop {

@@ -23,7 +23,10 @@ pub struct Args {
 pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let params = parse_param_flags(&args.params)?;
     if !args.script.is_file() {
-        return Err(Diagnostic::error(format!("script not found: {}", args.script.display())).with_kind("io"));
+        return Err(
+            Diagnostic::error(format!("script not found: {}", args.script.display()))
+                .with_kind("io"),
+        );
     }
     let config = Arc::new(super::load_config(Some(&args.script))?);
     match run_script(config, &args.script, &params, stdio_sink()) {

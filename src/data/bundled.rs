@@ -7,15 +7,21 @@
 
 use crate::diag::Diagnostic;
 
-use super::{parse_package, Location, LoadedPackage, Package};
+use super::{parse_package, LoadedPackage, Location, Package};
 
 /// `(file name, contents)` of every bundled file.
 pub const FILES: &[(&str, &str)] = &[
-    ("datapackage.json", include_str!("../../data/datapackage.json")),
+    (
+        "datapackage.json",
+        include_str!("../../data/datapackage.json"),
+    ),
     ("README.md", include_str!("../../data/README.md")),
     ("sources.csv", include_str!("../../data/sources.csv")),
     ("trade.csv", include_str!("../../data/trade.csv")),
-    ("trade_ratio.csv", include_str!("../../data/trade_ratio.csv")),
+    (
+        "trade_ratio.csv",
+        include_str!("../../data/trade_ratio.csv"),
+    ),
     ("tourism.csv", include_str!("../../data/tourism.csv")),
     ("migration.csv", include_str!("../../data/migration.csv")),
     ("events.csv", include_str!("../../data/events.csv")),

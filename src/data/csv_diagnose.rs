@@ -29,14 +29,21 @@ pub fn locate(root: &Path, path: &Path, msg: &str) -> Option<String> {
             ));
         }
     }
-    let value = between(msg, "parse `", "`").or_else(|| between(msg, "parse '", "'"))
+    let value = between(msg, "parse `", "`")
+        .or_else(|| between(msg, "parse '", "'"))
         .or_else(|| between(msg, "parse \"", "\""));
-    let column = between(msg, "column '", "'").or_else(|| between(msg, "column \"", "\""))
+    let column = between(msg, "column '", "'")
+        .or_else(|| between(msg, "column \"", "\""))
         .or_else(|| between(msg, "column `", "`"));
     let dtype = between(msg, "as dtype `", "`").or_else(|| between(msg, "as dtype ", " "));
     let value = value?;
     let indices: Vec<usize> = match &column {
-        Some(c) => table.header.iter().position(|h| h == c).into_iter().collect(),
+        Some(c) => table
+            .header
+            .iter()
+            .position(|h| h == c)
+            .into_iter()
+            .collect(),
         None => (0..width).collect(),
     };
     for (i, (line, row)) in table.rows.iter().enumerate() {
@@ -44,7 +51,10 @@ pub fn locate(root: &Path, path: &Path, msg: &str) -> Option<String> {
             if row.get(c).map(|v| v.trim()) == Some(value.trim()) {
                 let line_text = table.text.lines().nth(line - 1).unwrap_or("");
                 let col = field_column(line_text, c);
-                let ty = dtype.clone().map(|d| format!(" as {d}")).unwrap_or_default();
+                let ty = dtype
+                    .clone()
+                    .map(|d| format!(" as {d}"))
+                    .unwrap_or_default();
                 return Some(format!(
                     "malformed CSV: {display}:{line}:{col}: row {}, column `{}`: cannot parse `{value}`{ty}",
                     i + 1,

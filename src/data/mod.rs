@@ -146,8 +146,7 @@ impl Resource {
         self.schema
             .fields
             .iter()
-            .map(|f| Field::dtype(f)).zip(self.schema.fields.iter())
-            .map(|(dt, f)| polars::prelude::Field::new(f.name.as_str().into(), dt))
+            .map(|f| polars::prelude::Field::new(f.name.as_str().into(), f.dtype()))
             .collect()
     }
 }
@@ -183,7 +182,10 @@ impl Catalogue {
         let mut packages = Vec::new();
         for dir in &config.data_dirs {
             let file = dir.join("datapackage.json");
-            let Ok(rel) = file.strip_prefix(&config.root).map(|p| p.display().to_string()) else {
+            let Ok(rel) = file
+                .strip_prefix(&config.root)
+                .map(|p| p.display().to_string())
+            else {
                 continue;
             };
             let text = match host.read_to_string(&rel) {
@@ -203,9 +205,13 @@ impl Catalogue {
 
     /// Finds a resource by name.
     pub fn find(&self, name: &str) -> Option<(&LoadedPackage, &Resource)> {
-        self.packages
-            .iter()
-            .find_map(|p| p.package.resources.iter().find(|r| r.name == name).map(|r| (p, r)))
+        self.packages.iter().find_map(|p| {
+            p.package
+                .resources
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| (p, r))
+        })
     }
 
     /// Every resource name, in lookup order, without duplicates.
@@ -234,7 +240,11 @@ impl Catalogue {
 
     /// Loads a resource as a lazy frame, typed from its schema. Returns the
     /// CSV file it reads (for error tracing), if it is on disk.
-    pub fn scan(&self, name: &str, host: &Host) -> Result<(LazyFrame, Option<PathBuf>), Diagnostic> {
+    pub fn scan(
+        &self,
+        name: &str,
+        host: &Host,
+    ) -> Result<(LazyFrame, Option<PathBuf>), Diagnostic> {
         let (pkg, res) = self.find(name).ok_or_else(|| self.unknown(name))?;
         let schema = Arc::new(res.polars_schema());
         match &pkg.location {
@@ -250,8 +260,9 @@ impl Catalogue {
                 Ok((lf, Some(path)))
             }
             Location::Bundled => {
-                let bytes = bundled::file(&res.path)
-                    .ok_or_else(|| Diagnostic::error(format!("bundled dataset is missing {}", res.path)))?;
+                let bytes = bundled::file(&res.path).ok_or_else(|| {
+                    Diagnostic::error(format!("bundled dataset is missing {}", res.path))
+                })?;
                 let df = read_csv_bytes(bytes.as_bytes(), Some(schema))
                     .map_err(|e| Diagnostic::error(format!("bundled {}: {e}", res.path)))?;
                 Ok((df.lazy(), None))

@@ -75,7 +75,14 @@ pub fn field_column(line_text: &str, index: usize) -> usize {
 
 impl Table {
     /// A diagnostic at a cell: `file:line:col: row N, column `name`: message`.
-    pub fn cell_error(&self, line: usize, row: usize, index: usize, column: &str, msg: &str) -> Diagnostic {
+    pub fn cell_error(
+        &self,
+        line: usize,
+        row: usize,
+        index: usize,
+        column: &str,
+        msg: &str,
+    ) -> Diagnostic {
         let line_text = self.text.lines().nth(line.saturating_sub(1)).unwrap_or("");
         let col = field_column(line_text, index);
         Diagnostic::error(format!("row {row}, column `{column}`: {msg}"))
@@ -89,10 +96,15 @@ pub fn check_type(field: &Field, value: &str) -> Option<String> {
     let ok = match field.kind.as_str() {
         "integer" | "year" => value.parse::<i64>().is_ok(),
         "number" => value.parse::<f64>().is_ok(),
-        "boolean" => matches!(value, "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "1" | "0"),
+        "boolean" => matches!(
+            value,
+            "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "1" | "0"
+        ),
         "date" => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
-        "datetime" => chrono::DateTime::parse_from_rfc3339(value).is_ok()
-            || chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S").is_ok(),
+        "datetime" => {
+            chrono::DateTime::parse_from_rfc3339(value).is_ok()
+                || chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S").is_ok()
+        }
         _ => true,
     };
     if ok {
@@ -118,12 +130,15 @@ fn json_str(v: &serde_json::Value) -> String {
     }
 }
 
+/// Reads a resource file by its package path: `(display name, text)`.
+pub type ReadFile<'a> = dyn Fn(&str) -> Result<(String, String), Diagnostic> + 'a;
+
 /// Validates a whole package. `read(path)` returns `(display, text)` of a
 /// resource file. Returns every violation found (empty when valid) and the
 /// number of rows checked per resource.
 pub fn validate_package(
     pkg: &LoadedPackage,
-    read: &dyn Fn(&str) -> Result<(String, String), Diagnostic>,
+    read: &ReadFile<'_>,
 ) -> (Vec<Diagnostic>, Vec<(String, usize)>) {
     let mut errors = Vec::new();
     let mut counts = Vec::new();
@@ -147,8 +162,17 @@ pub fn validate_package(
 fn check_resource(res: &Resource, t: &Table, errors: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = res.schema.fields.iter().map(|f| f.name.as_str()).collect();
     if t.header != names {
-        let missing: Vec<&str> = names.iter().filter(|n| !t.header.iter().any(|h| h == *n)).copied().collect();
-        let extra: Vec<&str> = t.header.iter().filter(|h| !names.contains(&h.as_str())).map(String::as_str).collect();
+        let missing: Vec<&str> = names
+            .iter()
+            .filter(|n| !t.header.iter().any(|h| h == *n))
+            .copied()
+            .collect();
+        let extra: Vec<&str> = t
+            .header
+            .iter()
+            .filter(|h| !names.contains(&h.as_str()))
+            .map(String::as_str)
+            .collect();
         let mut d = Diagnostic::error("the header does not match the schema's fields")
             .with_kind("data")
             .with_span(span_at(&t.display, &t.text, 1, 1))
@@ -162,13 +186,22 @@ fn check_resource(res: &Resource, t: &Table, errors: &mut Vec<Diagnostic>) {
         errors.push(d);
         return;
     }
-    let missing_values: Vec<String> = res.schema.missing_values.clone().unwrap_or_else(|| vec![String::new()]);
+    let missing_values: Vec<String> = res
+        .schema
+        .missing_values
+        .clone()
+        .unwrap_or_else(|| vec![String::new()]);
     let mut uniques: Vec<HashMap<String, usize>> = vec![HashMap::new(); names.len()];
     let pk: Vec<usize> = res
         .schema
         .primary_key
         .as_ref()
-        .map(|k| k.to_vec().iter().filter_map(|n| names.iter().position(|x| x == n)).collect())
+        .map(|k| {
+            k.to_vec()
+                .iter()
+                .filter_map(|n| names.iter().position(|x| x == n))
+                .collect()
+        })
         .unwrap_or_default();
     let mut pk_seen: HashMap<Vec<String>, usize> = HashMap::new();
     for (row_idx, (line, row)) in t.rows.iter().enumerate() {
@@ -213,25 +246,49 @@ fn check_resource(res: &Resource, t: &Table, errors: &mut Vec<Diagnostic>) {
             if let Ok(x) = value.parse::<f64>() {
                 if let Some(min) = c.minimum.as_ref().and_then(|m| m.as_f64()) {
                     if x < min {
-                        errors.push(t.cell_error(*line, row_no, i, &field.name, &format!("{value} is below the minimum {min}")));
+                        errors.push(t.cell_error(
+                            *line,
+                            row_no,
+                            i,
+                            &field.name,
+                            &format!("{value} is below the minimum {min}"),
+                        ));
                     }
                 }
                 if let Some(max) = c.maximum.as_ref().and_then(|m| m.as_f64()) {
                     if x > max {
-                        errors.push(t.cell_error(*line, row_no, i, &field.name, &format!("{value} is above the maximum {max}")));
+                        errors.push(t.cell_error(
+                            *line,
+                            row_no,
+                            i,
+                            &field.name,
+                            &format!("{value} is above the maximum {max}"),
+                        ));
                     }
                 }
             }
             if let Some(p) = &c.pattern {
                 if let Ok(re) = regex::Regex::new(&format!("^(?:{p})$")) {
                     if !re.is_match(value) {
-                        errors.push(t.cell_error(*line, row_no, i, &field.name, &format!("`{value}` does not match the pattern {p}")));
+                        errors.push(t.cell_error(
+                            *line,
+                            row_no,
+                            i,
+                            &field.name,
+                            &format!("`{value}` does not match the pattern {p}"),
+                        ));
                     }
                 }
             }
             if c.unique {
                 if let Some(first) = uniques[i].insert(value.clone(), row_no) {
-                    errors.push(t.cell_error(*line, row_no, i, &field.name, &format!("`{value}` repeats row {first}; values must be unique")));
+                    errors.push(t.cell_error(
+                        *line,
+                        row_no,
+                        i,
+                        &field.name,
+                        &format!("`{value}` repeats row {first}; values must be unique"),
+                    ));
                 }
             }
         }
@@ -242,7 +299,7 @@ fn check_resource(res: &Resource, t: &Table, errors: &mut Vec<Diagnostic>) {
                     *line,
                     row_no,
                     pk[0],
-                    &names[pk[0]].to_string(),
+                    names[pk[0]],
                     &format!("primary key ({}) repeats row {first}", key.join(", ")),
                 ));
             }
@@ -250,8 +307,15 @@ fn check_resource(res: &Resource, t: &Table, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_foreign_keys(res: &Resource, all: &[Resource], tables: &HashMap<String, Table>, errors: &mut Vec<Diagnostic>) {
-    let Some(t) = tables.get(&res.name) else { return };
+fn check_foreign_keys(
+    res: &Resource,
+    all: &[Resource],
+    tables: &HashMap<String, Table>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let Some(t) = tables.get(&res.name) else {
+        return;
+    };
     let names: Vec<&str> = res.schema.fields.iter().map(|f| f.name.as_str()).collect();
     if t.header != names {
         return;
@@ -272,9 +336,21 @@ fn check_foreign_keys(res: &Resource, all: &[Resource], tables: &HashMap<String,
             );
             continue;
         };
-        let Some(target_res) = all.iter().find(|r| r.name == target_name) else { continue };
-        let tnames: Vec<&str> = target_res.schema.fields.iter().map(|f| f.name.as_str()).collect();
-        let src_idx: Vec<usize> = fk.fields.to_vec().iter().filter_map(|n| names.iter().position(|x| x == n)).collect();
+        let Some(target_res) = all.iter().find(|r| r.name == target_name) else {
+            continue;
+        };
+        let tnames: Vec<&str> = target_res
+            .schema
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        let src_idx: Vec<usize> = fk
+            .fields
+            .to_vec()
+            .iter()
+            .filter_map(|n| names.iter().position(|x| x == n))
+            .collect();
         let dst_idx: Vec<usize> = fk
             .reference
             .fields
@@ -283,7 +359,13 @@ fn check_foreign_keys(res: &Resource, all: &[Resource], tables: &HashMap<String,
             .filter_map(|n| tnames.iter().position(|x| x == n))
             .collect();
         if src_idx.is_empty() || src_idx.len() != dst_idx.len() {
-            errors.push(Diagnostic::error(format!("resource `{}`: a foreign key names unknown fields", res.name)).with_kind("data"));
+            errors.push(
+                Diagnostic::error(format!(
+                    "resource `{}`: a foreign key names unknown fields",
+                    res.name
+                ))
+                .with_kind("data"),
+            );
             continue;
         }
         let keys: HashSet<Vec<&str>> = target

@@ -28,5 +28,8 @@ pub fn all() -> Vec<(&'static str, &'static [Doc])> {
 
 /// Looks a function up by name.
 pub fn find(name: &str) -> Option<Doc> {
-    all().into_iter().flat_map(|(_, d)| d.iter().copied()).find(|d| d.name == name)
+    all()
+        .into_iter()
+        .flat_map(|(_, d)| d.iter().copied())
+        .find(|d| d.name == name)
 }

@@ -60,7 +60,8 @@ fn leaf(e: &EvalAltResult, session: &Session) -> Diagnostic {
         EvalAltResult::ErrorParsing(ty, _) => parse_error(ty).with_kind("syntax"),
         EvalAltResult::ErrorFunctionNotFound(sig, _) => function_not_found(sig, session),
         EvalAltResult::ErrorVariableNotFound(name, _) => {
-            let mut d = Diagnostic::error(format!("unknown variable `{name}`")).with_kind("runtime");
+            let mut d =
+                Diagnostic::error(format!("unknown variable `{name}`")).with_kind("runtime");
             let vars = session.variables();
             if let Some(s) = did_you_mean(name, vars.iter().map(String::as_str)) {
                 d = d.with_help(format!("did you mean `{s}`?"));
@@ -106,11 +107,14 @@ fn leaf(e: &EvalAltResult, session: &Session) -> Diagnostic {
             };
             Diagnostic::error(format!("{what} exceeds the size limit ({limit})"))
                 .with_kind("limit")
-                .with_help(format!("raise limits.{key} in dossier.toml if the size is real"))
+                .with_help(format!(
+                    "raise limits.{key} in dossier.toml if the size is real"
+                ))
         }
-        EvalAltResult::ErrorMismatchDataType(expected, actual, _) => {
-            Diagnostic::error(format!("type mismatch: expected {expected}, found {actual}")).with_kind("runtime")
-        }
+        EvalAltResult::ErrorMismatchDataType(expected, actual, _) => Diagnostic::error(format!(
+            "type mismatch: expected {expected}, found {actual}"
+        ))
+        .with_kind("runtime"),
         EvalAltResult::ErrorModuleNotFound(path, _) => {
             Diagnostic::error(format!("cannot import module {path}")).with_kind("io")
         }
@@ -155,8 +159,12 @@ fn strip_position(text: &str) -> String {
 
 fn parse_error(ty: &ParseErrorType) -> Diagnostic {
     let msg = match ty {
-        ParseErrorType::UnexpectedEOF => "syntax error: the script ends in the middle of a statement".to_string(),
-        ParseErrorType::MissingToken(token, ctx) => format!("syntax error: expected `{token}` {ctx}"),
+        ParseErrorType::UnexpectedEOF => {
+            "syntax error: the script ends in the middle of a statement".to_string()
+        }
+        ParseErrorType::MissingToken(token, ctx) => {
+            format!("syntax error: expected `{token}` {ctx}")
+        }
         ParseErrorType::BadInput(e) => format!("syntax error: {e}"),
         other => format!("syntax error: {other}"),
     };
@@ -166,7 +174,12 @@ fn parse_error(ty: &ParseErrorType) -> Diagnostic {
 /// "unknown function" with a "did you mean" hint, or "wrong argument
 /// types" with the signatures that exist.
 fn function_not_found(sig: &str, session: &Session) -> Diagnostic {
-    let name = sig.split([' ', '(']).next().unwrap_or(sig).trim().to_string();
+    let name = sig
+        .split([' ', '('])
+        .next()
+        .unwrap_or(sig)
+        .trim()
+        .to_string();
     let args = sig[name.len()..].trim().to_string();
     let signatures = session.engine().gen_fn_signatures(false);
     let same: Vec<String> = signatures
@@ -180,7 +193,11 @@ fn function_not_found(sig: &str, session: &Session) -> Diagnostic {
             .filter_map(|s| s.split('(').next().map(str::to_string))
             .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
             .collect();
-        names.extend(crate::script::docs::all().iter().flat_map(|(_, d)| d.iter().map(|d| d.name.to_string())));
+        names.extend(
+            crate::script::docs::all()
+                .iter()
+                .flat_map(|(_, d)| d.iter().map(|d| d.name.to_string())),
+        );
         names.sort();
         names.dedup();
         let mut d = Diagnostic::error(format!("unknown function `{name}`")).with_kind("runtime");
@@ -192,8 +209,12 @@ fn function_not_found(sig: &str, session: &Session) -> Diagnostic {
         let mut shown: Vec<String> = same.into_iter().collect();
         shown.sort();
         shown.dedup();
-        let mut d = Diagnostic::error(format!("wrong argument types: `{name}` cannot take {args}")).with_kind("runtime");
-        d = d.with_note(format!("`{name}` takes:\n  {}", shown.into_iter().take(8).collect::<Vec<_>>().join("\n  ")));
+        let mut d = Diagnostic::error(format!("wrong argument types: `{name}` cannot take {args}"))
+            .with_kind("runtime");
+        d = d.with_note(format!(
+            "`{name}` takes:\n  {}",
+            shown.into_iter().take(8).collect::<Vec<_>>().join("\n  ")
+        ));
         if let Some(doc) = crate::script::docs::find(&name) {
             d = d.with_help(doc.signature.to_string());
         }

@@ -192,8 +192,12 @@ macro_rules! binop {
         $engine.register_fn($op, move |a: i64, b: ExprV| ExprV(f(lit(a), b.0)));
         $engine.register_fn($op, move |a: ExprV, b: f64| ExprV(f(a.0, lit(b))));
         $engine.register_fn($op, move |a: f64, b: ExprV| ExprV(f(lit(a), b.0)));
-        $engine.register_fn($op, move |a: ExprV, b: ImmutableString| ExprV(f(a.0, lit(b.as_str()))));
-        $engine.register_fn($op, move |a: ImmutableString, b: ExprV| ExprV(f(lit(a.as_str()), b.0)));
+        $engine.register_fn($op, move |a: ExprV, b: ImmutableString| {
+            ExprV(f(a.0, lit(b.as_str())))
+        });
+        $engine.register_fn($op, move |a: ImmutableString, b: ExprV| {
+            ExprV(f(lit(a.as_str()), b.0))
+        });
         $engine.register_fn($op, move |a: ExprV, b: bool| ExprV(f(a.0, lit(b))));
         $engine.register_fn($op, move |a: bool, b: ExprV| ExprV(f(lit(a), b.0)));
     }};
@@ -268,7 +272,9 @@ pub fn register(engine: &mut Engine) {
         let names = to_names(&Dynamic::from(names), "col")?;
         Ok(ExprV(cols(names).as_expr()))
     });
-    engine.register_fn("lit", |v: Dynamic| -> RResult<ExprV> { Ok(ExprV(to_expr(&v, Strings::Literals)?)) });
+    engine.register_fn("lit", |v: Dynamic| -> RResult<ExprV> {
+        Ok(ExprV(to_expr(&v, Strings::Literals)?))
+    });
     engine.register_fn("len", || ExprV(len()));
     engine.register_fn("all", || ExprV(all().as_expr()));
     for (name, f) in [
@@ -284,10 +290,13 @@ pub fn register(engine: &mut Engine) {
     ] {
         engine.register_fn(name, move |c: ImmutableString| ExprV(f(col(c.as_str()))));
     }
-    engine.register_fn("concat_str", |parts: Array, sep: ImmutableString| -> RResult<ExprV> {
-        let exprs = to_exprs(&Dynamic::from(parts), Strings::Columns)?;
-        Ok(ExprV(concat_str(exprs, sep.as_str(), true)))
-    });
+    engine.register_fn(
+        "concat_str",
+        |parts: Array, sep: ImmutableString| -> RResult<ExprV> {
+            let exprs = to_exprs(&Dynamic::from(parts), Strings::Columns)?;
+            Ok(ExprV(concat_str(exprs, sep.as_str(), true)))
+        },
+    );
 
     // Conditionals.
     engine.register_fn("when", |c: Dynamic| -> RResult<WhenV> {
@@ -310,7 +319,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("otherwise", |t: &mut ThenV, v: Dynamic| -> RResult<ExprV> {
         Ok(ExprV(t.build(to_expr(&v, Strings::Literals)?)))
     });
-    engine.register_fn("alias", |t: &mut ThenV, name: ImmutableString| ExprV(t.build(lit(NULL)).alias(name.as_str())));
+    engine.register_fn("alias", |t: &mut ThenV, name: ImmutableString| {
+        ExprV(t.build(lit(NULL)).alias(name.as_str()))
+    });
 
     // Operators.
     binop!(engine, "+", |a, b| a + b);
@@ -363,53 +374,85 @@ pub fn register(engine: &mut Engine) {
         "round" => |e| e.round(0, RoundMode::HalfAwayFromZero),
     );
 
-    engine.register_fn("alias", |e: &mut ExprV, name: ImmutableString| ExprV(e.0.clone().alias(name.as_str())));
-    engine.register_fn("cast", |e: &mut ExprV, dtype: ImmutableString| -> RResult<ExprV> {
-        Ok(ExprV(e.0.clone().cast(parse_dtype(&dtype)?)))
+    engine.register_fn("alias", |e: &mut ExprV, name: ImmutableString| {
+        ExprV(e.0.clone().alias(name.as_str()))
     });
+    engine.register_fn(
+        "cast",
+        |e: &mut ExprV, dtype: ImmutableString| -> RResult<ExprV> {
+            Ok(ExprV(e.0.clone().cast(parse_dtype(&dtype)?)))
+        },
+    );
     engine.register_fn("round", |e: &mut ExprV, decimals: i64| -> RResult<ExprV> {
-        let d = u32::try_from(decimals).map_err(|_| script_err("round: decimals must be 0 or more"))?;
+        let d =
+            u32::try_from(decimals).map_err(|_| script_err("round: decimals must be 0 or more"))?;
         Ok(ExprV(e.0.clone().round(d, RoundMode::HalfAwayFromZero)))
     });
-    engine.register_fn("std", |e: &mut ExprV, ddof: i64| ExprV(e.0.clone().std(ddof.clamp(0, 255) as u8)));
+    engine.register_fn("std", |e: &mut ExprV, ddof: i64| {
+        ExprV(e.0.clone().std(ddof.clamp(0, 255) as u8))
+    });
     engine.register_fn("fill_null", |e: &mut ExprV, v: Dynamic| -> RResult<ExprV> {
-        Ok(ExprV(e.0.clone().fill_null(to_expr(&v, Strings::Literals)?)))
+        Ok(ExprV(
+            e.0.clone().fill_null(to_expr(&v, Strings::Literals)?),
+        ))
     });
     engine.register_fn("is_in", |e: &mut ExprV, values: Array| -> RResult<ExprV> {
         let s = array_to_series("values", &values)?;
         Ok(ExprV(e.0.clone().is_in(lit(s).implode(false), false)))
     });
-    engine.register_fn("is_in", |e: &mut ExprV, other: ExprV| ExprV(e.0.clone().is_in(other.0, false)));
-    engine.register_fn("is_between", |e: &mut ExprV, lo: Dynamic, hi: Dynamic| -> RResult<ExprV> {
-        Ok(ExprV(e.0.clone().is_between(
-            to_expr(&lo, Strings::Literals)?,
-            to_expr(&hi, Strings::Literals)?,
-            ClosedInterval::Both,
-        )))
+    engine.register_fn("is_in", |e: &mut ExprV, other: ExprV| {
+        ExprV(e.0.clone().is_in(other.0, false))
     });
-    engine.register_fn("clip", |e: &mut ExprV, lo: Dynamic, hi: Dynamic| -> RResult<ExprV> {
-        Ok(ExprV(e.0.clone().clip(to_expr(&lo, Strings::Literals)?, to_expr(&hi, Strings::Literals)?)))
-    });
+    engine.register_fn(
+        "is_between",
+        |e: &mut ExprV, lo: Dynamic, hi: Dynamic| -> RResult<ExprV> {
+            Ok(ExprV(e.0.clone().is_between(
+                to_expr(&lo, Strings::Literals)?,
+                to_expr(&hi, Strings::Literals)?,
+                ClosedInterval::Both,
+            )))
+        },
+    );
+    engine.register_fn(
+        "clip",
+        |e: &mut ExprV, lo: Dynamic, hi: Dynamic| -> RResult<ExprV> {
+            Ok(ExprV(e.0.clone().clip(
+                to_expr(&lo, Strings::Literals)?,
+                to_expr(&hi, Strings::Literals)?,
+            )))
+        },
+    );
     engine.register_fn("over", |e: &mut ExprV, keys: Dynamic| -> RResult<ExprV> {
         let keys = to_exprs(&keys, Strings::Columns)?;
         guard(|| e.0.clone().over(keys)).map(ExprV)
     });
-    engine.register_fn("shift", |e: &mut ExprV, n: i64| ExprV(e.0.clone().shift(lit(n))));
-    engine.register_fn("diff", |e: &mut ExprV, n: i64| ExprV(e.0.clone().diff(lit(n), Default::default())));
-    engine.register_fn("pct_change", |e: &mut ExprV, n: i64| ExprV(e.0.clone().pct_change(lit(n))));
+    engine.register_fn("shift", |e: &mut ExprV, n: i64| {
+        ExprV(e.0.clone().shift(lit(n)))
+    });
+    engine.register_fn("diff", |e: &mut ExprV, n: i64| {
+        ExprV(e.0.clone().diff(lit(n), Default::default()))
+    });
+    engine.register_fn("pct_change", |e: &mut ExprV, n: i64| {
+        ExprV(e.0.clone().pct_change(lit(n)))
+    });
     engine.register_fn("cum_sum", |e: &mut ExprV, opts: Map| -> RResult<ExprV> {
         check_opts(&opts, &["reverse"], "cum_sum")?;
-        Ok(ExprV(e.0.clone().cum_sum(opt_bool(&opts, "reverse", false)?)))
+        Ok(ExprV(
+            e.0.clone().cum_sum(opt_bool(&opts, "reverse", false)?),
+        ))
     });
-    engine.register_fn("rank", |e: &mut ExprV, method: ImmutableString| -> RResult<ExprV> {
-        Ok(ExprV(e.0.clone().rank(
-            RankOptions {
-                method: rank_method(&method)?,
-                descending: false,
-            },
-            None,
-        )))
-    });
+    engine.register_fn(
+        "rank",
+        |e: &mut ExprV, method: ImmutableString| -> RResult<ExprV> {
+            Ok(ExprV(e.0.clone().rank(
+                RankOptions {
+                    method: rank_method(&method)?,
+                    descending: false,
+                },
+                None,
+            )))
+        },
+    );
     engine.register_fn("rank", |e: &mut ExprV, opts: Map| -> RResult<ExprV> {
         check_opts(&opts, &["method", "descending"], "rank")?;
         let method = match opt_str(&opts, "method")? {
@@ -424,14 +467,18 @@ pub fn register(engine: &mut Engine) {
             None,
         )))
     });
-    engine.register_fn("sort", |e: &mut ExprV| ExprV(e.0.clone().sort(SortOptions::default())));
+    engine.register_fn("sort", |e: &mut ExprV| {
+        ExprV(e.0.clone().sort(SortOptions::default()))
+    });
     engine.register_fn("sort", |e: &mut ExprV, opts: Map| -> RResult<ExprV> {
         check_opts(&opts, &["descending", "nulls_last"], "sort")?;
-        Ok(ExprV(e.0.clone().sort(
-            SortOptions::default()
-                .with_order_descending(opt_bool(&opts, "descending", false)?)
-                .with_nulls_last(opt_bool(&opts, "nulls_last", false)?),
-        )))
+        Ok(ExprV(
+            e.0.clone().sort(
+                SortOptions::default()
+                    .with_order_descending(opt_bool(&opts, "descending", false)?)
+                    .with_nulls_last(opt_bool(&opts, "nulls_last", false)?),
+            ),
+        ))
     });
 
     // Namespaces.
@@ -462,16 +509,26 @@ pub fn register(engine: &mut Engine) {
             e.str().contains(p, true)
         }))
     };
-    engine.register_fn("contains", move |e: &mut StrNs, p: Dynamic| contains(e.0.clone(), p, false));
-    engine.register_fn("str_contains", move |e: &mut ExprV, p: Dynamic| contains(e.0.clone(), p, false));
-    engine.register_fn("contains", move |e: &mut StrNs, p: Dynamic, o: Map| -> RResult<ExprV> {
-        check_opts(&o, &["literal"], "contains")?;
-        contains(e.0.clone(), p, opt_bool(&o, "literal", false)?)
+    engine.register_fn("contains", move |e: &mut StrNs, p: Dynamic| {
+        contains(e.0.clone(), p, false)
     });
-    engine.register_fn("str_contains", move |e: &mut ExprV, p: Dynamic, o: Map| -> RResult<ExprV> {
-        check_opts(&o, &["literal"], "str_contains")?;
-        contains(e.0.clone(), p, opt_bool(&o, "literal", false)?)
+    engine.register_fn("str_contains", move |e: &mut ExprV, p: Dynamic| {
+        contains(e.0.clone(), p, false)
     });
+    engine.register_fn(
+        "contains",
+        move |e: &mut StrNs, p: Dynamic, o: Map| -> RResult<ExprV> {
+            check_opts(&o, &["literal"], "contains")?;
+            contains(e.0.clone(), p, opt_bool(&o, "literal", false)?)
+        },
+    );
+    engine.register_fn(
+        "str_contains",
+        move |e: &mut ExprV, p: Dynamic, o: Map| -> RResult<ExprV> {
+            check_opts(&o, &["literal"], "str_contains")?;
+            contains(e.0.clone(), p, opt_bool(&o, "literal", false)?)
+        },
+    );
     let replace = |e: Expr, pat: Dynamic, val: Dynamic, all: bool| -> RResult<ExprV> {
         let p = to_expr(&pat, Strings::Literals)?;
         let v = to_expr(&val, Strings::Literals)?;
@@ -481,15 +538,32 @@ pub fn register(engine: &mut Engine) {
             e.str().replace(p, v, true)
         }))
     };
-    engine.register_fn("replace", move |e: &mut StrNs, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, false));
-    engine.register_fn("str_replace", move |e: &mut ExprV, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, false));
-    engine.register_fn("replace_all", move |e: &mut StrNs, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, true));
-    engine.register_fn("str_replace_all", move |e: &mut ExprV, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, true));
+    engine.register_fn("replace", move |e: &mut StrNs, p: Dynamic, v: Dynamic| {
+        replace(e.0.clone(), p, v, false)
+    });
+    engine.register_fn(
+        "str_replace",
+        move |e: &mut ExprV, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, false),
+    );
+    engine.register_fn(
+        "replace_all",
+        move |e: &mut StrNs, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, true),
+    );
+    engine.register_fn(
+        "str_replace_all",
+        move |e: &mut ExprV, p: Dynamic, v: Dynamic| replace(e.0.clone(), p, v, true),
+    );
     let slice = |e: Expr, off: i64, len: Dynamic| -> RResult<ExprV> {
-        Ok(ExprV(e.str().slice(lit(off), to_expr(&len, Strings::Literals)?)))
+        Ok(ExprV(
+            e.str().slice(lit(off), to_expr(&len, Strings::Literals)?),
+        ))
     };
-    engine.register_fn("slice", move |e: &mut StrNs, off: i64, len: Dynamic| slice(e.0.clone(), off, len));
-    engine.register_fn("str_slice", move |e: &mut ExprV, off: i64, len: Dynamic| slice(e.0.clone(), off, len));
+    engine.register_fn("slice", move |e: &mut StrNs, off: i64, len: Dynamic| {
+        slice(e.0.clone(), off, len)
+    });
+    engine.register_fn("str_slice", move |e: &mut ExprV, off: i64, len: Dynamic| {
+        slice(e.0.clone(), off, len)
+    });
     let to_date = |e: Expr, fmt: Option<String>| -> ExprV {
         ExprV(e.str().to_date(StrptimeOptions {
             format: fmt.map(Into::into),
@@ -497,8 +571,12 @@ pub fn register(engine: &mut Engine) {
         }))
     };
     engine.register_fn("to_date", move |e: &mut StrNs| to_date(e.0.clone(), None));
-    engine.register_fn("str_to_date", move |e: &mut ExprV| to_date(e.0.clone(), None));
-    engine.register_fn("to_date", move |e: &mut StrNs, f: ImmutableString| to_date(e.0.clone(), Some(f.to_string())));
+    engine.register_fn("str_to_date", move |e: &mut ExprV| {
+        to_date(e.0.clone(), None)
+    });
+    engine.register_fn("to_date", move |e: &mut StrNs, f: ImmutableString| {
+        to_date(e.0.clone(), Some(f.to_string()))
+    });
     engine.register_fn("str_to_date", move |e: &mut ExprV, f: ImmutableString| {
         to_date(e.0.clone(), Some(f.to_string()))
     });
@@ -512,9 +590,15 @@ pub fn register(engine: &mut Engine) {
         "weekday" => |e| e.dt().weekday(),
         "ordinal_day" => |e| e.dt().ordinal_day(),
     );
-    engine.register_fn("strftime", |e: &mut DtNs, f: ImmutableString| ExprV(e.0.clone().dt().strftime(f.as_str())));
-    engine.register_fn("dt_strftime", |e: &mut ExprV, f: ImmutableString| ExprV(e.0.clone().dt().strftime(f.as_str())));
-    engine.register_fn("to_string", |e: &mut DtNs, f: ImmutableString| ExprV(e.0.clone().dt().strftime(f.as_str())));
+    engine.register_fn("strftime", |e: &mut DtNs, f: ImmutableString| {
+        ExprV(e.0.clone().dt().strftime(f.as_str()))
+    });
+    engine.register_fn("dt_strftime", |e: &mut ExprV, f: ImmutableString| {
+        ExprV(e.0.clone().dt().strftime(f.as_str()))
+    });
+    engine.register_fn("to_string", |e: &mut DtNs, f: ImmutableString| {
+        ExprV(e.0.clone().dt().strftime(f.as_str()))
+    });
 }
 
 fn rank_method(name: &str) -> RResult<RankMethod> {

@@ -189,7 +189,9 @@ pub fn as_lazy(d: &Dynamic) -> Option<LazyFrameV> {
     if let Some(l) = d.clone().try_cast::<LazyFrameV>() {
         Some(l)
     } else {
-        d.clone().try_cast::<DataFrameV>().map(|df| LazyFrameV::new(df.0.lazy()))
+        d.clone()
+            .try_cast::<DataFrameV>()
+            .map(|df| LazyFrameV::new(df.0.lazy()))
     }
 }
 
@@ -209,7 +211,11 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
         Err(e) => {
             let msg = e.to_string();
             for path in f.csv_sources.iter() {
-                if let Some(found) = crate::data::csv_diagnose::locate(&std::env::current_dir().unwrap_or_default(), path, &msg) {
+                if let Some(found) = crate::data::csv_diagnose::locate(
+                    &std::env::current_dir().unwrap_or_default(),
+                    path,
+                    &msg,
+                ) {
                     return Err(script_err(format!("{found}\nnote: {}", first_line(&msg))));
                 }
             }
@@ -220,7 +226,11 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
 
 fn first_line(s: &str) -> String {
     let s = s.strip_prefix("Runtime error: ").unwrap_or(s);
-    s.lines().next().unwrap_or("").trim_end_matches(" (line 0, position 0)").to_string()
+    s.lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(" (line 0, position 0)")
+        .to_string()
 }
 
 fn join_type(how: &str) -> RResult<JoinType> {
@@ -242,17 +252,33 @@ fn join_type(how: &str) -> RResult<JoinType> {
 }
 
 fn join(a: &LazyFrameV, b: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
-    check_opts(opts, &["on", "left_on", "right_on", "how", "suffix", "coalesce"], "join")?;
-    let other = as_lazy(b).ok_or_else(|| script_err(format!("join: expected a frame to join with, found {}", type_name(b))))?;
+    check_opts(
+        opts,
+        &["on", "left_on", "right_on", "how", "suffix", "coalesce"],
+        "join",
+    )?;
+    let other = as_lazy(b).ok_or_else(|| {
+        script_err(format!(
+            "join: expected a frame to join with, found {}",
+            type_name(b)
+        ))
+    })?;
     let how = join_type(opt_str(opts, "how")?.as_deref().unwrap_or("inner"))?;
     let (left, right) = if let Some(on) = opt(opts, "on") {
         let on = to_exprs(on, Strings::Columns)?;
         (on.clone(), on)
     } else {
         match (opt(opts, "left_on"), opt(opts, "right_on")) {
-            (Some(l), Some(r)) => (to_exprs(l, Strings::Columns)?, to_exprs(r, Strings::Columns)?),
+            (Some(l), Some(r)) => (
+                to_exprs(l, Strings::Columns)?,
+                to_exprs(r, Strings::Columns)?,
+            ),
             _ if matches!(how, JoinType::Cross) => (vec![], vec![]),
-            _ => return Err(script_err("join: give `on`, or both `left_on` and `right_on`")),
+            _ => {
+                return Err(script_err(
+                    "join: give `on`, or both `left_on` and `right_on`",
+                ))
+            }
         }
     };
     let mut args = JoinArgs::new(how);
@@ -260,8 +286,14 @@ fn join(a: &LazyFrameV, b: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
         args = args.with_suffix(Some(s.into()));
     }
     if let Some(c) = opt(opts, "coalesce") {
-        let c = c.as_bool().map_err(|_| script_err("join: `coalesce` must be true or false"))?;
-        args = args.with_coalesce(if c { JoinCoalesce::CoalesceColumns } else { JoinCoalesce::KeepColumns });
+        let c = c
+            .as_bool()
+            .map_err(|_| script_err("join: `coalesce` must be true or false"))?;
+        args = args.with_coalesce(if c {
+            JoinCoalesce::CoalesceColumns
+        } else {
+            JoinCoalesce::KeepColumns
+        });
     }
     let lf = a.lf.clone().join(other.lf.clone(), left, right, args);
     Ok(LazyFrameV {
@@ -271,7 +303,11 @@ fn join(a: &LazyFrameV, b: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
 }
 
 fn sort(f: &LazyFrameV, by: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
-    check_opts(opts, &["descending", "nulls_last", "maintain_order"], "sort")?;
+    check_opts(
+        opts,
+        &["descending", "nulls_last", "maintain_order"],
+        "sort",
+    )?;
     let by = to_exprs(by, Strings::Columns)?;
     let flags = |key: &str| -> RResult<Vec<bool>> {
         match opt(opts, key) {
@@ -281,11 +317,16 @@ fn sort(f: &LazyFrameV, by: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
                 .into_array()
                 .unwrap_or_default()
                 .iter()
-                .map(|x| x.as_bool().map_err(|_| script_err(format!("sort: `{key}` must hold true or false"))))
+                .map(|x| {
+                    x.as_bool()
+                        .map_err(|_| script_err(format!("sort: `{key}` must hold true or false")))
+                })
                 .collect(),
-            Some(v) => Ok(vec![v
-                .as_bool()
-                .map_err(|_| script_err(format!("sort: `{key}` must be true, false or an array of them")))?]),
+            Some(v) => Ok(vec![v.as_bool().map_err(|_| {
+                script_err(format!(
+                    "sort: `{key}` must be true, false or an array of them"
+                ))
+            })?]),
         }
     };
     let mut desc = flags("descending")?;
@@ -321,7 +362,11 @@ fn unique(f: &LazyFrameV, subset: Option<&Dynamic>, opts: &Map) -> RResult<LazyF
         Some("last") => UniqueKeepStrategy::Last,
         Some("any") => UniqueKeepStrategy::Any,
         Some("none") => UniqueKeepStrategy::None,
-        Some(o) => return Err(script_err(format!("unique: `keep` must be first, last, any or none, not `{o}`"))),
+        Some(o) => {
+            return Err(script_err(format!(
+                "unique: `keep` must be first, last, any or none, not `{o}`"
+            )))
+        }
     };
     Ok(f.map(if opt_bool(opts, "maintain_order", true)? {
         f.lf.clone().unique_stable(subset, keep)
@@ -331,7 +376,11 @@ fn unique(f: &LazyFrameV, subset: Option<&Dynamic>, opts: &Map) -> RResult<LazyF
 }
 
 fn pivot(f: &LazyFrameV, on: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
-    check_opts(opts, &["index", "values", "aggregate_function", "separator"], "pivot")?;
+    check_opts(
+        opts,
+        &["index", "values", "aggregate_function", "separator"],
+        "pivot",
+    )?;
     let on = to_names(on, "pivot")?;
     if on.len() != 1 {
         return Err(script_err("pivot: `on` takes one column name"));
@@ -357,17 +406,26 @@ fn pivot(f: &LazyFrameV, on: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
     };
     let values = match opt(opts, "values") {
         Some(v) => to_names(v, "pivot values")?,
-        None => all.iter().filter(|c| **c != on && !index.contains(c)).cloned().collect(),
+        None => all
+            .iter()
+            .filter(|c| **c != on && !index.contains(c))
+            .cloned()
+            .collect(),
     };
     let index = if index.is_empty() {
-        all.iter().filter(|c| **c != on && !values.contains(c)).cloned().collect()
+        all.iter()
+            .filter(|c| **c != on && !values.contains(c))
+            .cloned()
+            .collect()
     } else {
         index
     };
     check(&index)?;
     check(&values)?;
     if index.is_empty() {
-        return Err(script_err("pivot: give `index` (the columns that stay rows)"));
+        return Err(script_err(
+            "pivot: give `index` (the columns that stay rows)",
+        ));
     }
     let agg = opt_str(opts, "aggregate_function")?.unwrap_or_else(|| "first".into());
     let agg_fn: fn(Expr) -> Expr = match agg.as_str() {
@@ -424,7 +482,11 @@ fn pivot(f: &LazyFrameV, on: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
 }
 
 fn unpivot(f: &LazyFrameV, on: Option<&Dynamic>, opts: &Map) -> RResult<LazyFrameV> {
-    check_opts(opts, &["on", "index", "variable_name", "value_name"], "unpivot")?;
+    check_opts(
+        opts,
+        &["on", "index", "variable_name", "value_name"],
+        "unpivot",
+    )?;
     let on = match on.or_else(|| opt(opts, "on")) {
         Some(v) if !v.is_unit() => Some(cols(to_names(v, "unpivot")?)),
         _ => None,
@@ -436,8 +498,16 @@ fn unpivot(f: &LazyFrameV, on: Option<&Dynamic>, opts: &Map) -> RResult<LazyFram
     let args = UnpivotArgsDSL {
         on,
         index,
-        variable_name: Some(opt_str(opts, "variable_name")?.unwrap_or_else(|| "variable".into()).into()),
-        value_name: Some(opt_str(opts, "value_name")?.unwrap_or_else(|| "value".into()).into()),
+        variable_name: Some(
+            opt_str(opts, "variable_name")?
+                .unwrap_or_else(|| "variable".into())
+                .into(),
+        ),
+        value_name: Some(
+            opt_str(opts, "value_name")?
+                .unwrap_or_else(|| "value".into())
+                .into(),
+        ),
     };
     Ok(f.map(f.lf.clone().unpivot(args)))
 }
@@ -446,10 +516,9 @@ fn rename(f: &LazyFrameV, map: &Map) -> RResult<LazyFrameV> {
     let mut old = Vec::new();
     let mut new = Vec::new();
     for (k, v) in map {
-        let n = v
-            .clone()
-            .try_cast::<ImmutableString>()
-            .ok_or_else(|| script_err(format!("rename: the new name for `{k}` must be a string")))?;
+        let n = v.clone().try_cast::<ImmutableString>().ok_or_else(|| {
+            script_err(format!("rename: the new name for `{k}` must be a string"))
+        })?;
         old.push(k.to_string());
         new.push(n.to_string());
     }
@@ -457,7 +526,17 @@ fn rename(f: &LazyFrameV, map: &Map) -> RResult<LazyFrameV> {
 }
 
 fn describe(df: &DataFrame) -> RResult<DataFrame> {
-    let stats = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+    let stats = [
+        "count",
+        "null_count",
+        "mean",
+        "std",
+        "min",
+        "25%",
+        "50%",
+        "75%",
+        "max",
+    ];
     let mut columns: Vec<Column> = vec![Column::new("statistic".into(), stats.to_vec())];
     for c in df.columns() {
         let s = c.as_materialized_series();
@@ -548,10 +627,16 @@ pub fn register(engine: &mut Engine) {
         let plan = f.lf.explain(false).unwrap_or_default();
         format!("LazyFrame (call .collect() to run it)\n{plan}")
     });
-    engine.register_fn("to_debug", |f: &mut LazyFrameV| f.lf.explain(false).unwrap_or_default());
+    engine.register_fn("to_debug", |f: &mut LazyFrameV| {
+        f.lf.explain(false).unwrap_or_default()
+    });
 
-    verb!(engine, "filter", |f, p: Dynamic| Ok(f.map(f.lf.clone().filter(to_expr(&p, Strings::Columns)?))));
-    verb!(engine, "select", |f, e: Dynamic| Ok(f.map(f.lf.clone().select(to_exprs(&e, Strings::Columns)?))));
+    verb!(engine, "filter", |f, p: Dynamic| Ok(
+        f.map(f.lf.clone().filter(to_expr(&p, Strings::Columns)?))
+    ));
+    verb!(engine, "select", |f, e: Dynamic| Ok(
+        f.map(f.lf.clone().select(to_exprs(&e, Strings::Columns)?))
+    ));
     verb!(engine, "with_columns", |f, e: Dynamic| {
         Ok(f.map(f.lf.clone().with_columns(to_exprs(&e, Strings::Literals)?)))
     });
@@ -573,41 +658,94 @@ pub fn register(engine: &mut Engine) {
     variadic!("with_columns", Strings::Literals, with_columns, a, b);
     variadic!("with_columns", Strings::Literals, with_columns, a, b, c);
     variadic!("with_columns", Strings::Literals, with_columns, a, b, c, d);
-    variadic!("with_columns", Strings::Literals, with_columns, a, b, c, d, e);
-    variadic!("with_columns", Strings::Literals, with_columns, a, b, c, d, e, g);
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e
+    );
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g
+    );
     verb!(engine, "join", |f, other: Dynamic, on: Dynamic| {
         let mut o = Map::new();
         o.insert("on".into(), on);
         join(f, &other, &o)
     });
-    verb!(engine, "join", |f, other: Dynamic, on: Dynamic, how: ImmutableString| {
-        let mut o = Map::new();
-        o.insert("on".into(), on);
-        o.insert("how".into(), how.into());
-        join(f, &other, &o)
-    });
-    verb!(engine, "join", |f, other: Dynamic, on: Dynamic, how: ImmutableString, opts: Map| {
+    verb!(
+        engine,
+        "join",
+        |f, other: Dynamic, on: Dynamic, how: ImmutableString| {
+            let mut o = Map::new();
+            o.insert("on".into(), on);
+            o.insert("how".into(), how.into());
+            join(f, &other, &o)
+        }
+    );
+    verb!(engine, "join", |f,
+                           other: Dynamic,
+                           on: Dynamic,
+                           how: ImmutableString,
+                           opts: Map| {
         let mut o = opts.clone();
         o.insert("on".into(), on);
         o.insert("how".into(), how.into());
         join(f, &other, &o)
     });
-    verb!(engine, "join", |f, other: Dynamic, opts: Map| join(f, &other, &opts));
+    verb!(engine, "join", |f, other: Dynamic, opts: Map| join(
+        f, &other, &opts
+    ));
     verb!(engine, "sort", |f, by: Dynamic| sort(f, &by, &Map::new()));
-    verb!(engine, "sort", |f, by: Dynamic, opts: Map| sort(f, &by, &opts));
+    verb!(engine, "sort", |f, by: Dynamic, opts: Map| sort(
+        f, &by, &opts
+    ));
     verb!(engine, "head", |f| Ok(f.map(f.lf.clone().limit(5))));
-    verb!(engine, "head", |f, n: i64| Ok(f.map(f.lf.clone().limit(n.max(0) as IdxSize))));
+    verb!(engine, "head", |f, n: i64| Ok(
+        f.map(f.lf.clone().limit(n.max(0) as IdxSize))
+    ));
     verb!(engine, "tail", |f| Ok(f.map(f.lf.clone().tail(5))));
-    verb!(engine, "tail", |f, n: i64| Ok(f.map(f.lf.clone().tail(n.max(0) as IdxSize))));
-    verb!(engine, "limit", |f, n: i64| Ok(f.map(f.lf.clone().limit(n.max(0) as IdxSize))));
+    verb!(engine, "tail", |f, n: i64| Ok(
+        f.map(f.lf.clone().tail(n.max(0) as IdxSize))
+    ));
+    verb!(engine, "limit", |f, n: i64| Ok(
+        f.map(f.lf.clone().limit(n.max(0) as IdxSize))
+    ));
     verb!(engine, "unique", |f| unique(f, None, &Map::new()));
-    verb!(engine, "unique", |f, subset: Dynamic| unique(f, Some(&subset), &Map::new()));
-    verb!(engine, "unique", |f, subset: Dynamic, opts: Map| unique(f, Some(&subset), &opts));
+    verb!(engine, "unique", |f, subset: Dynamic| unique(
+        f,
+        Some(&subset),
+        &Map::new()
+    ));
+    verb!(engine, "unique", |f, subset: Dynamic, opts: Map| unique(
+        f,
+        Some(&subset),
+        &opts
+    ));
     verb!(engine, "rename", |f, m: Map| rename(f, &m));
-    verb!(engine, "drop", |f, c: Dynamic| Ok(f.map(f.lf.clone().drop(cols(to_names(&c, "drop")?)))));
-    verb!(engine, "pivot", |f, on: Dynamic, opts: Map| pivot(f, &on, &opts));
+    verb!(engine, "drop", |f, c: Dynamic| Ok(
+        f.map(f.lf.clone().drop(cols(to_names(&c, "drop")?)))
+    ));
+    verb!(engine, "pivot", |f, on: Dynamic, opts: Map| pivot(
+        f, &on, &opts
+    ));
     verb!(engine, "unpivot", |f, opts: Map| unpivot(f, None, &opts));
-    verb!(engine, "unpivot", |f, on: Dynamic, opts: Map| unpivot(f, Some(&on), &opts));
+    verb!(engine, "unpivot", |f, on: Dynamic, opts: Map| unpivot(
+        f,
+        Some(&on),
+        &opts
+    ));
     verb!(engine, "with_row_index", |f, name: ImmutableString| {
         Ok(f.map(f.lf.clone().with_row_index(name.as_str(), None)))
     });
@@ -621,14 +759,21 @@ pub fn register(engine: &mut Engine) {
             maintain_order: opt_bool(opts, "maintain_order", true)?,
         })
     };
-    engine.register_fn("group_by", move |f: &mut LazyFrameV, k: Dynamic| group(f, &k, &Map::new()));
-    engine.register_fn("group_by", move |f: &mut LazyFrameV, k: Dynamic, o: Map| group(f, &k, &o));
+    engine.register_fn("group_by", move |f: &mut LazyFrameV, k: Dynamic| {
+        group(f, &k, &Map::new())
+    });
+    engine.register_fn("group_by", move |f: &mut LazyFrameV, k: Dynamic, o: Map| {
+        group(f, &k, &o)
+    });
     engine.register_fn("group_by", move |df: &mut DataFrameV, k: Dynamic| {
         group(&LazyFrameV::new(df.0.clone().lazy()), &k, &Map::new())
     });
-    engine.register_fn("group_by", move |df: &mut DataFrameV, k: Dynamic, o: Map| {
-        group(&LazyFrameV::new(df.0.clone().lazy()), &k, &o)
-    });
+    engine.register_fn(
+        "group_by",
+        move |df: &mut DataFrameV, k: Dynamic, o: Map| {
+            group(&LazyFrameV::new(df.0.clone().lazy()), &k, &o)
+        },
+    );
     let agg = |g: &GroupByV, exprs: Vec<Expr>| -> LazyFrameV {
         let gb = if g.maintain_order {
             g.frame.lf.clone().group_by_stable(g.keys.clone())
@@ -637,26 +782,41 @@ pub fn register(engine: &mut Engine) {
         };
         g.frame.map(gb.agg(exprs))
     };
-    engine.register_fn("agg", move |g: &mut GroupByV, e: Dynamic| -> RResult<LazyFrameV> {
-        checked(agg(g, to_exprs(&e, Strings::Columns)?))
+    engine.register_fn(
+        "agg",
+        move |g: &mut GroupByV, e: Dynamic| -> RResult<LazyFrameV> {
+            checked(agg(g, to_exprs(&e, Strings::Columns)?))
+        },
+    );
+    engine.register_fn(
+        "agg",
+        move |g: &mut GroupByV, a: Dynamic, b: Dynamic| -> RResult<LazyFrameV> {
+            let mut v = to_exprs(&a, Strings::Columns)?;
+            v.extend(to_exprs(&b, Strings::Columns)?);
+            checked(agg(g, v))
+        },
+    );
+    engine.register_fn(
+        "agg",
+        move |g: &mut GroupByV, a: Dynamic, b: Dynamic, c: Dynamic| -> RResult<LazyFrameV> {
+            let mut v = to_exprs(&a, Strings::Columns)?;
+            v.extend(to_exprs(&b, Strings::Columns)?);
+            v.extend(to_exprs(&c, Strings::Columns)?);
+            checked(agg(g, v))
+        },
+    );
+    engine.register_fn("len", move |g: &mut GroupByV| {
+        agg(g, vec![len().alias("len")])
     });
-    engine.register_fn("agg", move |g: &mut GroupByV, a: Dynamic, b: Dynamic| -> RResult<LazyFrameV> {
-        let mut v = to_exprs(&a, Strings::Columns)?;
-        v.extend(to_exprs(&b, Strings::Columns)?);
-        checked(agg(g, v))
-    });
-    engine.register_fn("agg", move |g: &mut GroupByV, a: Dynamic, b: Dynamic, c: Dynamic| -> RResult<LazyFrameV> {
-        let mut v = to_exprs(&a, Strings::Columns)?;
-        v.extend(to_exprs(&b, Strings::Columns)?);
-        v.extend(to_exprs(&c, Strings::Columns)?);
-        checked(agg(g, v))
-    });
-    engine.register_fn("len", move |g: &mut GroupByV| agg(g, vec![len().alias("len")]));
 
-    engine.register_fn("explain", |f: &mut LazyFrameV| -> RResult<String> { guard(|| f.lf.explain(true)) });
+    engine.register_fn("explain", |f: &mut LazyFrameV| -> RResult<String> {
+        guard(|| f.lf.explain(true))
+    });
     engine.register_fn("collect", |f: &mut LazyFrameV| collect(f));
     engine.register_fn("collect", |df: &mut DataFrameV| df.clone());
-    engine.register_fn("lazy", |df: &mut DataFrameV| LazyFrameV::new(df.0.clone().lazy()));
+    engine.register_fn("lazy", |df: &mut DataFrameV| {
+        LazyFrameV::new(df.0.clone().lazy())
+    });
     engine.register_fn("lazy", |f: &mut LazyFrameV| f.clone());
 
     // Schema, on both kinds.
@@ -665,11 +825,19 @@ pub fn register(engine: &mut Engine) {
             .map(|(n, t)| (n.as_str().into(), Dynamic::from(dtype_name(t))))
             .collect()
     };
-    let names = |s: &Schema| -> Array { s.iter_names().map(|n| Dynamic::from(n.to_string())).collect() };
+    let names = |s: &Schema| -> Array {
+        s.iter_names()
+            .map(|n| Dynamic::from(n.to_string()))
+            .collect()
+    };
     engine.register_get("columns", move |df: &mut DataFrameV| names(df.0.schema()));
     engine.register_fn("columns", move |df: &mut DataFrameV| names(df.0.schema()));
-    engine.register_get("schema", move |df: &mut DataFrameV| schema_map(df.0.schema()));
-    engine.register_fn("schema", move |df: &mut DataFrameV| schema_map(df.0.schema()));
+    engine.register_get("schema", move |df: &mut DataFrameV| {
+        schema_map(df.0.schema())
+    });
+    engine.register_fn("schema", move |df: &mut DataFrameV| {
+        schema_map(df.0.schema())
+    });
     engine.register_get("columns", move |f: &mut LazyFrameV| -> RResult<Array> {
         Ok(names(&*guard(|| f.lf.collect_schema())?))
     });
@@ -689,15 +857,21 @@ pub fn register(engine: &mut Engine) {
     engine.register_get("width", |df: &mut DataFrameV| df.0.width() as i64);
     engine.register_fn("width", |df: &mut DataFrameV| df.0.width() as i64);
     engine.register_fn("is_empty", |df: &mut DataFrameV| df.0.height() == 0);
-    engine.register_fn("column", |df: &mut DataFrameV, name: ImmutableString| column_to_array(&df.0, &name));
+    engine.register_fn("column", |df: &mut DataFrameV, name: ImmutableString| {
+        column_to_array(&df.0, &name)
+    });
     engine.register_fn("rows", |df: &mut DataFrameV| -> Array {
-        (0..df.0.height()).map(|i| Dynamic::from_map(row_to_map(&df.0, i))).collect()
+        (0..df.0.height())
+            .map(|i| Dynamic::from_map(row_to_map(&df.0, i)))
+            .collect()
     });
     engine.register_fn("row", |df: &mut DataFrameV, i: i64| -> RResult<Map> {
         let h = df.0.height() as i64;
         let idx = if i < 0 { h + i } else { i };
         if idx < 0 || idx >= h {
-            return Err(script_err(format!("row {i} is out of range: the frame has {h} rows")));
+            return Err(script_err(format!(
+                "row {i} is out of range: the frame has {h} rows"
+            )));
         }
         Ok(row_to_map(&df.0, idx as usize))
     });
@@ -711,20 +885,33 @@ pub fn register(engine: &mut Engine) {
         }
         Ok(df.0.columns()[0].get(0).map(any_to_dynamic).unwrap_or(Dynamic::UNIT))
     });
-    engine.register_fn("item", |df: &mut DataFrameV, row: i64, column: ImmutableString| -> RResult<Dynamic> {
-        let c = df.0.column(&column).map_err(|e| unknown_column(&column, &df.0, &e))?;
-        let h = df.0.height() as i64;
-        let idx = if row < 0 { h + row } else { row };
-        if idx < 0 || idx >= h {
-            return Err(script_err(format!("row {row} is out of range: the frame has {h} rows")));
-        }
-        Ok(c.get(idx as usize).map(any_to_dynamic).unwrap_or(Dynamic::UNIT))
+    engine.register_fn(
+        "item",
+        |df: &mut DataFrameV, row: i64, column: ImmutableString| -> RResult<Dynamic> {
+            let c =
+                df.0.column(&column)
+                    .map_err(|e| unknown_column(&column, &df.0, &e))?;
+            let h = df.0.height() as i64;
+            let idx = if row < 0 { h + row } else { row };
+            if idx < 0 || idx >= h {
+                return Err(script_err(format!(
+                    "row {row} is out of range: the frame has {h} rows"
+                )));
+            }
+            Ok(c.get(idx as usize)
+                .map(any_to_dynamic)
+                .unwrap_or(Dynamic::UNIT))
+        },
+    );
+    engine.register_fn("describe", |df: &mut DataFrameV| -> RResult<DataFrameV> {
+        describe(&df.0).map(DataFrameV)
     });
-    engine.register_fn("describe", |df: &mut DataFrameV| -> RResult<DataFrameV> { describe(&df.0).map(DataFrameV) });
 }
 
 /// Collects the sources of several frames (for SQL over many tables).
-pub fn union_sources<'a>(frames: impl Iterator<Item = &'a LazyFrameV>) -> Arc<Vec<std::path::PathBuf>> {
+pub fn union_sources<'a>(
+    frames: impl Iterator<Item = &'a LazyFrameV>,
+) -> Arc<Vec<std::path::PathBuf>> {
     let mut v = Vec::new();
     for f in frames {
         for p in f.csv_sources.iter() {

@@ -112,7 +112,14 @@ fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
 fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
     check_opts(
         opts,
-        &["separator", "has_header", "infer_schema_length", "try_parse_dates", "schema", "null_values"],
+        &[
+            "separator",
+            "has_header",
+            "infer_schema_length",
+            "try_parse_dates",
+            "schema",
+            "null_values",
+        ],
         "scan_csv",
     )?;
     let p = ctx.host.open_for_scan(path).map_err(diag_err)?;
@@ -136,7 +143,10 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
             .ok_or_else(|| script_err("scan_csv: `schema` must be a map of column name to type"))?;
         let mut schema = Schema::default();
         for (k, v) in &m {
-            let t = v.clone().try_cast::<ImmutableString>().ok_or_else(|| script_err("scan_csv: schema types are strings"))?;
+            let t = v
+                .clone()
+                .try_cast::<ImmutableString>()
+                .ok_or_else(|| script_err("scan_csv: schema types are strings"))?;
             schema.with_column(k.as_str().into(), parse_dtype(&t)?);
         }
         r = r.with_dtype_overwrite(Some(Arc::new(schema)));
@@ -147,7 +157,9 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
         } else {
             vec![nv.to_string()]
         };
-        r = r.with_null_values(Some(NullValues::AllColumns(values.into_iter().map(Into::into).collect())));
+        r = r.with_null_values(Some(NullValues::AllColumns(
+            values.into_iter().map(Into::into).collect(),
+        )));
     }
     let lf = guard(|| r.finish())?;
     Ok(LazyFrameV {
@@ -159,16 +171,29 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
 fn json_read(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
     let p = ctx.host.open_for_scan(path).map_err(diag_err)?;
     let bytes = std::fs::read(&p).map_err(|e| script_err(format!("cannot read {path}: {e}")))?;
-    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     let lines = ext == "ndjson" || ext == "jsonl" || (first != Some(b'[') && ext != "json");
-    let format = if lines { JsonFormat::JsonLines } else { JsonFormat::Json };
+    let format = if lines {
+        JsonFormat::JsonLines
+    } else {
+        JsonFormat::Json
+    };
     let df = guard(|| {
         JsonReader::new(std::io::Cursor::new(bytes))
             .with_json_format(format)
             .finish()
     })
-    .map_err(|e| script_err(format!("{path}: invalid JSON data: {}", e.to_string().lines().next().unwrap_or(""))))?;
+    .map_err(|e| {
+        script_err(format!(
+            "{path}: invalid JSON data: {}",
+            e.to_string().lines().next().unwrap_or("")
+        ))
+    })?;
     Ok(LazyFrameV::new(df.lazy()))
 }
 
@@ -177,11 +202,14 @@ fn frame_from_map(m: &Map, order: Option<Vec<String>>) -> RResult<LazyFrameV> {
     let mut columns = Vec::new();
     let mut height: Option<(String, usize)> = None;
     for name in &names {
-        let v = m.get(name.as_str()).ok_or_else(|| script_err(format!("frame: no column `{name}` in the map")))?;
-        let arr = v
-            .clone()
-            .into_array()
-            .map_err(|t| script_err(format!("frame: column `{name}` must be an array, found {t}")))?;
+        let v = m
+            .get(name.as_str())
+            .ok_or_else(|| script_err(format!("frame: no column `{name}` in the map")))?;
+        let arr = v.clone().into_array().map_err(|t| {
+            script_err(format!(
+                "frame: column `{name}` must be an array, found {t}"
+            ))
+        })?;
         if let Some((first, h)) = &height {
             if *h != arr.len() {
                 return Err(script_err(format!(
@@ -225,38 +253,54 @@ fn write_frame(ctx: &Ctx, df: &DataFrame, path: &str, parquet: bool) -> RResult<
 /// Registers the I/O API.
 pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     let c = ctx.clone();
-    engine.register_fn("dataset", move |name: ImmutableString| -> RResult<LazyFrameV> {
-        let cat = c.catalogue().map_err(diag_err)?;
-        let (lf, path) = cat.scan(&name, &c.host).map_err(diag_err)?;
-        Ok(LazyFrameV {
-            lf,
-            csv_sources: Arc::new(path.into_iter().collect()),
-        })
-    });
+    engine.register_fn(
+        "dataset",
+        move |name: ImmutableString| -> RResult<LazyFrameV> {
+            let cat = c.catalogue().map_err(diag_err)?;
+            let (lf, path) = cat.scan(&name, &c.host).map_err(diag_err)?;
+            Ok(LazyFrameV {
+                lf,
+                csv_sources: Arc::new(path.into_iter().collect()),
+            })
+        },
+    );
     let c = ctx.clone();
     engine.register_fn("datasets", move || -> RResult<rhai::Array> {
         let cat = c.catalogue().map_err(diag_err)?;
         Ok(cat.names().into_iter().map(Dynamic::from).collect())
     });
     let c = ctx.clone();
-    engine.register_fn("scan_csv", move |p: ImmutableString| csv_scan(&c, &p, &Map::new()));
+    engine.register_fn("scan_csv", move |p: ImmutableString| {
+        csv_scan(&c, &p, &Map::new())
+    });
     let c = ctx.clone();
-    engine.register_fn("scan_csv", move |p: ImmutableString, o: Map| csv_scan(&c, &p, &o));
+    engine.register_fn("scan_csv", move |p: ImmutableString, o: Map| {
+        csv_scan(&c, &p, &o)
+    });
     let c = ctx.clone();
-    engine.register_fn("read_csv", move |p: ImmutableString| collect(&csv_scan(&c, &p, &Map::new())?));
+    engine.register_fn("read_csv", move |p: ImmutableString| {
+        collect(&csv_scan(&c, &p, &Map::new())?)
+    });
     let c = ctx.clone();
-    engine.register_fn("read_csv", move |p: ImmutableString, o: Map| collect(&csv_scan(&c, &p, &o)?));
+    engine.register_fn("read_csv", move |p: ImmutableString, o: Map| {
+        collect(&csv_scan(&c, &p, &o)?)
+    });
     let c = ctx.clone();
     let parquet = move |p: &str| -> RResult<LazyFrameV> {
         let path = c.host.open_for_scan(p).map_err(diag_err)?;
         let lf = guard(|| {
-            LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().as_ref()), ScanArgsParquet::default())
+            LazyFrame::scan_parquet(
+                PlRefPath::new(path.to_string_lossy().as_ref()),
+                ScanArgsParquet::default(),
+            )
         })?;
         Ok(LazyFrameV::new(lf))
     };
     let pq = parquet.clone();
     engine.register_fn("scan_parquet", move |p: ImmutableString| pq(&p));
-    engine.register_fn("read_parquet", move |p: ImmutableString| collect(&parquet(&p)?));
+    engine.register_fn("read_parquet", move |p: ImmutableString| {
+        collect(&parquet(&p)?)
+    });
     let c = ctx.clone();
     engine.register_fn("read_json", move |p: ImmutableString| json_read(&c, &p));
     let c = ctx.clone();
@@ -264,38 +308,62 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         c.host.read_to_string(&p).map(|(_, t)| t).map_err(diag_err)
     });
     engine.register_fn("frame", |m: Map| frame_from_map(&m, None));
-    engine.register_fn("frame", |m: Map, columns: rhai::Array| -> RResult<LazyFrameV> {
-        frame_from_map(&m, Some(to_names(&Dynamic::from(columns), "frame")?))
-    });
+    engine.register_fn(
+        "frame",
+        |m: Map, columns: rhai::Array| -> RResult<LazyFrameV> {
+            frame_from_map(&m, Some(to_names(&Dynamic::from(columns), "frame")?))
+        },
+    );
 
     for parquet in [false, true] {
-        let name = if parquet { "write_parquet" } else { "write_csv" };
+        let name = if parquet {
+            "write_parquet"
+        } else {
+            "write_csv"
+        };
         let c = ctx.clone();
-        engine.register_fn(name, move |df: &mut DataFrameV, p: ImmutableString| write_frame(&c, &df.0, &p, parquet));
-        let c = ctx.clone();
-        engine.register_fn(name, move |f: &mut LazyFrameV, p: ImmutableString| -> RResult<()> {
-            write_frame(&c, &collect(f)?.0, &p, parquet)
+        engine.register_fn(name, move |df: &mut DataFrameV, p: ImmutableString| {
+            write_frame(&c, &df.0, &p, parquet)
         });
+        let c = ctx.clone();
+        engine.register_fn(
+            name,
+            move |f: &mut LazyFrameV, p: ImmutableString| -> RResult<()> {
+                write_frame(&c, &collect(f)?.0, &p, parquet)
+            },
+        );
     }
     let c = ctx.clone();
-    engine.register_fn("write", move |p: ImmutableString, text: ImmutableString| -> RResult<()> {
-        c.host.write_atomic(&p, text.as_bytes()).map(|_| ()).map_err(diag_err)
-    });
+    engine.register_fn(
+        "write",
+        move |p: ImmutableString, text: ImmutableString| -> RResult<()> {
+            c.host
+                .write_atomic(&p, text.as_bytes())
+                .map(|_| ())
+                .map_err(diag_err)
+        },
+    );
 
-    engine.register_fn("sql", |query: ImmutableString, tables: Map| -> RResult<LazyFrameV> {
-        let mut ctx = SQLContext::new();
-        let mut frames = Vec::new();
-        for (name, v) in &tables {
-            let f = as_lazy(v).ok_or_else(|| {
-                script_err(format!("sql: table `{name}` must be a frame, found {}", type_name(v)))
-            })?;
-            ctx.register(name.as_str(), f.lf.clone());
-            frames.push(f);
-        }
-        let lf = guard(|| ctx.execute(&query))?;
-        Ok(LazyFrameV {
-            lf,
-            csv_sources: union_sources(frames.iter()),
-        })
-    });
+    engine.register_fn(
+        "sql",
+        |query: ImmutableString, tables: Map| -> RResult<LazyFrameV> {
+            let mut ctx = SQLContext::new();
+            let mut frames = Vec::new();
+            for (name, v) in &tables {
+                let f = as_lazy(v).ok_or_else(|| {
+                    script_err(format!(
+                        "sql: table `{name}` must be a frame, found {}",
+                        type_name(v)
+                    ))
+                })?;
+                ctx.register(name.as_str(), f.lf.clone());
+                frames.push(f);
+            }
+            let lf = guard(|| ctx.execute(&query))?;
+            Ok(LazyFrameV {
+                lf,
+                csv_sources: union_sources(frames.iter()),
+            })
+        },
+    );
 }

@@ -66,7 +66,10 @@ pub struct Ctx {
 impl Ctx {
     /// The data catalogue, loaded (through the host) on first use in a run.
     pub fn catalogue(&self) -> Result<Arc<Catalogue>, Diagnostic> {
-        let mut slot = self.catalogue.lock().map_err(|_| Diagnostic::error("catalogue lock poisoned"))?;
+        let mut slot = self
+            .catalogue
+            .lock()
+            .map_err(|_| Diagnostic::error("catalogue lock poisoned"))?;
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
         }
@@ -120,9 +123,13 @@ impl ModuleResolver for HostResolver {
             ))
         })?;
         let display = self.host.show(&abs);
-        let mut ast = engine
-            .compile(&*text)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(display.clone(), Box::new(e.into()), pos)))?;
+        let mut ast = engine.compile(&*text).map_err(|e| {
+            Box::new(EvalAltResult::ErrorInModule(
+                display.clone(),
+                Box::new(e.into()),
+                pos,
+            ))
+        })?;
         ast.set_source(display.as_str());
         let m = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(display.clone(), e, pos)))?;
@@ -180,7 +187,10 @@ impl Session {
 
     /// Names of the variables in scope.
     pub fn variables(&self) -> Vec<String> {
-        self.scope.iter_raw().map(|(n, _, _)| n.to_string()).collect()
+        self.scope
+            .iter_raw()
+            .map(|(n, _, _)| n.to_string())
+            .collect()
     }
 
     /// A flag that, once set, stops the running script at its next operation.
@@ -194,10 +204,10 @@ impl Session {
         self.ctx.host.reset();
         self.ctx.start_run();
         let root = self.ctx.host.root().to_path_buf();
-        let (abs, text) = self
-            .ctx
-            .host
-            .read_source(&path.to_string_lossy(), &std::env::current_dir().unwrap_or(root))?;
+        let (abs, text) = self.ctx.host.read_source(
+            &path.to_string_lossy(),
+            &std::env::current_dir().unwrap_or(root),
+        )?;
         let display = self.ctx.host.show(&abs);
         self.eval_named(&display, &text)
     }
@@ -218,7 +228,9 @@ impl Session {
         ast.set_source(name);
         let functions = ast.clone_functions_only();
         let full = self.lib.merge(&ast);
-        let result = self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &full);
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &full);
         match result {
             Ok(v) => {
                 self.lib = self.lib.merge(&functions);
@@ -264,7 +276,9 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     engine.set_max_array_size(limits.max_array_size);
     engine.set_max_map_size(limits.max_map_size);
     engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
-    engine.set_module_resolver(HostResolver { host: ctx.host.clone() });
+    engine.set_module_resolver(HostResolver {
+        host: ctx.host.clone(),
+    });
 
     let max = std::time::Duration::from_secs_f64(limits.max_seconds);
     let progress_ctx = ctx.clone();

@@ -23,7 +23,10 @@ pub fn script_err(msg: impl Into<String>) -> Box<EvalAltResult> {
 }
 
 /// A script error with a hint shown as `help:` by the diagnostics renderer.
-pub fn script_err_help(msg: impl std::fmt::Display, help: impl std::fmt::Display) -> Box<EvalAltResult> {
+pub fn script_err_help(
+    msg: impl std::fmt::Display,
+    help: impl std::fmt::Display,
+) -> Box<EvalAltResult> {
     script_err(format!("{msg}\nhelp: {help}"))
 }
 
@@ -96,10 +99,9 @@ pub struct ThenV {
 impl ThenV {
     /// Folds the branches into nested Polars `when/then/otherwise`.
     pub fn build(&self, otherwise: Expr) -> Expr {
-        self.branches
-            .iter()
-            .rev()
-            .fold(otherwise, |acc, (c, v)| when(c.clone()).then(v.clone()).otherwise(acc))
+        self.branches.iter().rev().fold(otherwise, |acc, (c, v)| {
+            when(c.clone()).then(v.clone()).otherwise(acc)
+        })
     }
 }
 
@@ -180,7 +182,11 @@ pub fn polars_err(e: &PolarsError) -> Box<EvalAltResult> {
         .to_string();
     if let Some(name) = between(&short, "unable to find column \"", "\"") {
         let valid: Vec<String> = between(&short, "valid columns: [", "]")
-            .map(|v| v.split(", ").map(|c| c.trim_matches('"').to_string()).collect())
+            .map(|v| {
+                v.split(", ")
+                    .map(|c| c.trim_matches('"').to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         let mut msg = format!("unknown column `{name}`");
         if !valid.is_empty() {
@@ -196,7 +202,9 @@ pub fn polars_err(e: &PolarsError) -> Box<EvalAltResult> {
         return script_err(format!("type error: {short}"));
     }
     match e {
-        PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) => script_err(format!("type error: {short}")),
+        PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) => {
+            script_err(format!("type error: {short}"))
+        }
         _ => script_err(short),
     }
 }
@@ -272,7 +280,10 @@ pub fn to_expr(d: &Dynamic, strings: Strings) -> RResult<Expr> {
         let s = array_to_series("literal", &arr)?;
         return Ok(lit(s));
     }
-    Err(script_err(format!("expected an expression, a column name or a value, found {}", type_name(d))))
+    Err(script_err(format!(
+        "expected an expression, a column name or a value, found {}",
+        type_name(d)
+    )))
 }
 
 /// Converts a value or an array of values to expressions.
@@ -297,7 +308,9 @@ pub fn to_names(d: &Dynamic, what: &str) -> RResult<Vec<String>> {
         } else if let Some(e) = x.clone().try_cast::<ExprV>() {
             match e.0 {
                 Expr::Column(name) => Ok(name.to_string()),
-                other => Err(script_err(format!("{what} takes column names, found the expression {other:?}"))),
+                other => Err(script_err(format!(
+                    "{what} takes column names, found the expression {other:?}"
+                ))),
             }
         } else {
             Err(script_err(format!(
@@ -307,7 +320,12 @@ pub fn to_names(d: &Dynamic, what: &str) -> RResult<Vec<String>> {
         }
     };
     if d.is_array() {
-        d.clone().into_array().unwrap_or_default().iter().map(one).collect()
+        d.clone()
+            .into_array()
+            .unwrap_or_default()
+            .iter()
+            .map(one)
+            .collect()
     } else {
         Ok(vec![one(d)?])
     }
@@ -322,9 +340,12 @@ pub fn opt<'a>(opts: &'a Map, key: &str) -> Option<&'a Dynamic> {
 pub fn opt_bool(opts: &Map, key: &str, default: bool) -> RResult<bool> {
     match opt(opts, key) {
         None => Ok(default),
-        Some(v) => v
-            .as_bool()
-            .map_err(|_| script_err(format!("option `{key}` must be true or false, found {}", type_name(v)))),
+        Some(v) => v.as_bool().map_err(|_| {
+            script_err(format!(
+                "option `{key}` must be true or false, found {}",
+                type_name(v)
+            ))
+        }),
     }
 }
 
@@ -336,7 +357,12 @@ pub fn opt_str(opts: &Map, key: &str) -> RResult<Option<String>> {
             .clone()
             .try_cast::<ImmutableString>()
             .map(|s| Some(s.to_string()))
-            .ok_or_else(|| script_err(format!("option `{key}` must be a string, found {}", type_name(v)))),
+            .ok_or_else(|| {
+                script_err(format!(
+                    "option `{key}` must be a string, found {}",
+                    type_name(v)
+                ))
+            }),
     }
 }
 
@@ -344,10 +370,12 @@ pub fn opt_str(opts: &Map, key: &str) -> RResult<Option<String>> {
 pub fn opt_int(opts: &Map, key: &str) -> RResult<Option<i64>> {
     match opt(opts, key) {
         None => Ok(None),
-        Some(v) => v
-            .as_int()
-            .map(Some)
-            .map_err(|_| script_err(format!("option `{key}` must be an integer, found {}", type_name(v)))),
+        Some(v) => v.as_int().map(Some).map_err(|_| {
+            script_err(format!(
+                "option `{key}` must be an integer, found {}",
+                type_name(v)
+            ))
+        }),
     }
 }
 
@@ -451,12 +479,22 @@ pub fn array_to_series(name: &str, arr: &Array) -> RResult<Series> {
     }
     let s = match kind {
         Kind::Null => Series::full_null(name.into(), arr.len(), &DataType::Null),
-        Kind::Bool => Series::new(name.into(), arr.iter().map(|v| v.as_bool().ok()).collect::<Vec<_>>()),
-        Kind::Int => Series::new(name.into(), arr.iter().map(|v| v.as_int().ok()).collect::<Vec<_>>()),
+        Kind::Bool => Series::new(
+            name.into(),
+            arr.iter().map(|v| v.as_bool().ok()).collect::<Vec<_>>(),
+        ),
+        Kind::Int => Series::new(
+            name.into(),
+            arr.iter().map(|v| v.as_int().ok()).collect::<Vec<_>>(),
+        ),
         Kind::Float => Series::new(
             name.into(),
             arr.iter()
-                .map(|v| v.as_float().ok().or_else(|| v.as_int().ok().map(|i| i as f64)))
+                .map(|v| {
+                    v.as_float()
+                        .ok()
+                        .or_else(|| v.as_int().ok().map(|i| i as f64))
+                })
                 .collect::<Vec<_>>(),
         ),
         Kind::Str => Series::new(
@@ -497,7 +535,8 @@ pub fn any_to_dynamic(v: AnyValue) -> Dynamic {
         AnyValue::String(s) => s.to_string().into(),
         AnyValue::StringOwned(s) => s.to_string().into(),
         AnyValue::Date(d) => {
-            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64);
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+                + chrono::Duration::days(d as i64);
             date.format("%Y-%m-%d").to_string().into()
         }
         other => {

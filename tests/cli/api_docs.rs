@@ -29,7 +29,12 @@ fn every_documented_example_prints_its_stated_output() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} example(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} example(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -38,5 +43,9 @@ fn doc_shows_one_function_and_suggests_on_typos() {
     let out = p.run(&["doc", "group_by"]);
     assert!(out.ok().contains("group_by(keys).agg(exprs)"));
     let bad = p.run(&["doc", "gruop_by"]);
-    assert!(bad.fails().contains("did you mean `group_by`?"), "{}", bad.stderr);
+    assert!(
+        bad.fails().contains("did you mean `group_by`?"),
+        "{}",
+        bad.stderr
+    );
 }

@@ -16,7 +16,10 @@ fn check_reports_syntax_errors_without_running() {
     let r = p.run(&["check"]);
     let err = r.fails();
     assert!(err.contains("scripts/bad.rhai:1:9: syntax error"), "{err}");
-    assert!(!p.path().join("out/ran.txt").exists(), "check must not run scripts");
+    assert!(
+        !p.path().join("out/ran.txt").exists(),
+        "check must not run scripts"
+    );
     let one = p.run(&["check", "scripts/good.rhai"]);
     assert!(one.ok().contains("1 script(s) parsed"));
 }

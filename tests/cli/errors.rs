@@ -19,12 +19,22 @@ fn annotated_error_fixtures() {
     let mut failures = Vec::new();
     for path in scripts {
         let text = std::fs::read_to_string(&path).unwrap();
-        let expects: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("//! expect: ")).collect();
-        assert!(!expects.is_empty(), "{} has no //! expect: lines", path.display());
+        let expects: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! expect: "))
+            .collect();
+        assert!(
+            !expects.is_empty(),
+            "{} has no //! expect: lines",
+            path.display()
+        );
         let rel = format!("scripts/{}", path.file_name().unwrap().to_string_lossy());
         let r = project.run(&["run", &rel]);
         if r.code == 0 {
-            failures.push(format!("{rel}: expected failure, got success:\n{}", r.stdout));
+            failures.push(format!(
+                "{rel}: expected failure, got success:\n{}",
+                r.stdout
+            ));
             continue;
         }
         if r.stderr.contains("panicked") {
@@ -42,17 +52,29 @@ fn annotated_error_fixtures() {
 #[test]
 fn error_shows_source_line_with_caret() {
     let p = Project::new();
-    let r = p.script("caret", "let a = 1;\nlet b = frame(#{ x: [1] }).sort(\"y\");\n");
+    let r = p.script(
+        "caret",
+        "let a = 1;\nlet b = frame(#{ x: [1] }).sort(\"y\");\n",
+    );
     let err = r.fails();
-    assert!(err.contains("scripts/caret.rhai:2:28: unknown column `y`"), "{err}");
-    assert!(err.contains("2 │ let b = frame(#{ x: [1] }).sort(\"y\");"), "{err}");
+    assert!(
+        err.contains("scripts/caret.rhai:2:28: unknown column `y`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 │ let b = frame(#{ x: [1] }).sort(\"y\");"),
+        "{err}"
+    );
     assert!(err.contains("│                            ^^^^"), "{err}");
 }
 
 #[test]
 fn time_limit_stops_a_busy_script_and_names_the_limit() {
     let p = Project::new();
-    p.write("dossier.toml", "[limits]\nmax_seconds = 0.5\nmax_operations = 100000000000\n");
+    p.write(
+        "dossier.toml",
+        "[limits]\nmax_seconds = 0.5\nmax_operations = 100000000000\n",
+    );
     let started = std::time::Instant::now();
     let r = p.script("busy", "let x = 0;\nloop { x += 1; }\n");
     let err = r.fails();
@@ -64,7 +86,10 @@ fn time_limit_stops_a_busy_script_and_names_the_limit() {
 #[test]
 fn script_errors_exit_nonzero_and_print_nothing_on_stdout_after_the_error() {
     let p = Project::new();
-    let r = p.script("partial", "print(\"before\");\nlet x = col(1);\nprint(\"after\");\n");
+    let r = p.script(
+        "partial",
+        "print(\"before\");\nlet x = col(1);\nprint(\"after\");\n",
+    );
     r.fails();
     assert_eq!(r.stdout.trim(), "before");
 }
@@ -80,7 +105,10 @@ fn invalid_parameter_flag_is_rejected() {
 #[test]
 fn invalid_project_file_points_at_the_line() {
     let p = Project::new();
-    p.write("dossier.toml", "[project]\nname = \"x\"\n[limits]\nmax_seconds = \"soon\"\n");
+    p.write(
+        "dossier.toml",
+        "[project]\nname = \"x\"\n[limits]\nmax_seconds = \"soon\"\n",
+    );
     p.write("scripts/x.rhai", "print(1);");
     let r = p.run(&["run", "scripts/x.rhai"]);
     let err = r.fails();

@@ -9,6 +9,7 @@ mod check;
 mod data;
 mod errors;
 mod new_project;
+mod readme;
 mod repl;
 mod run;
 mod sandbox;

@@ -7,7 +7,12 @@ fn new_project_runs_its_example() {
     let tmp = tempfile::tempdir().unwrap();
     dossier(tmp.path(), &["new", "brief"], None).ok();
     let proj = tmp.path().join("brief");
-    for f in ["dossier.toml", "data/datapackage.json", "data/trade.csv", "scripts/example.rhai"] {
+    for f in [
+        "dossier.toml",
+        "data/datapackage.json",
+        "data/trade.csv",
+        "scripts/example.rhai",
+    ] {
         assert!(proj.join(f).exists(), "missing {f}");
     }
     let r = dossier(&proj, &["run", "scripts/example.rhai"], None);

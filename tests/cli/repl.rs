@@ -12,5 +12,10 @@ fn repl_keeps_state_accepts_multiline_input_and_survives_errors() {
     assert!(out.contains("42"), "{out}");
     assert!(out.contains("[1, 2, 3]"), "{out}");
     assert!(out.contains("df"), "{out}");
-    assert!(r.stderr.contains("wrong argument types: `col` cannot take (i64)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("wrong argument types: `col` cannot take (i64)"),
+        "{}",
+        r.stderr
+    );
 }

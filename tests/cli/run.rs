@@ -19,7 +19,16 @@ fn params_are_typed_and_override_project_defaults() {
     p.write("scripts/p.rhai", "print(type_of(params.year)); print(params.year + 1); print(params.label); print(type_of(params.flag));");
     let out = p.run(&["run", "scripts/p.rhai"]);
     assert_eq!(out.ok(), "i64\n2021\nx\n()\n");
-    let out = p.run(&["run", "scripts/p.rhai", "-P", "year=2022", "-P", "flag=true", "--param", "label=hello world"]);
+    let out = p.run(&[
+        "run",
+        "scripts/p.rhai",
+        "-P",
+        "year=2022",
+        "-P",
+        "flag=true",
+        "--param",
+        "label=hello world",
+    ]);
     assert_eq!(out.ok(), "i64\n2023\nhello world\nbool\n");
     let out = p.run(&["run", "scripts/p.rhai", "-P", "year=2.5"]);
     assert_eq!(out.ok(), "f64\n3.5\nx\n()\n");
@@ -51,7 +60,10 @@ fn debug_goes_to_stderr() {
 #[test]
 fn runs_from_a_subfolder_find_the_project_root() {
     let p = Project::with_data();
-    p.write("scripts/deep/x.rhai", "print(read_csv(\"data/countries.csv\").height);");
+    p.write(
+        "scripts/deep/x.rhai",
+        "print(read_csv(\"data/countries.csv\").height);",
+    );
     let r = crate::harness::dossier(&p.path().join("scripts/deep"), &["run", "x.rhai"], None);
     assert_eq!(r.ok().trim(), "2");
 }
@@ -66,7 +78,10 @@ fn lazy_and_eager_verbs_agree() {
          let eager = df.filter(col(\"v\") > 1).group_by(\"g\").agg(col(\"v\").sum()).sort(\"g\").collect();\n\
          print(lazy.rows() == eager.rows());\nprint(eager.rows());",
     );
-    assert_eq!(r.ok(), "true\n[#{\"g\": \"a\", \"v\": 3}, #{\"g\": \"b\", \"v\": 2}]\n");
+    assert_eq!(
+        r.ok(),
+        "true\n[#{\"g\": \"a\", \"v\": 3}, #{\"g\": \"b\", \"v\": 2}]\n"
+    );
 }
 
 #[test]
