@@ -15,12 +15,14 @@
 // notes, call chain) is worth more than a smaller error type.
 #![allow(clippy::result_large_err)]
 
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diag;
 pub mod host;
 pub mod pipeline;
+pub mod render;
 pub mod script;
 
 /// The version string shown by `dossier --version` and recorded in provenance.

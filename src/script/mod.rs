@@ -6,6 +6,7 @@
 //! session per run; the REPL (and later the notebook kernel) keeps one
 //! session across inputs so variables and functions persist.
 
+pub mod chart;
 pub mod docs;
 pub mod errors;
 pub mod expr;
@@ -304,5 +305,6 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     expr::register(&mut engine);
     frame::register(&mut engine);
     io::register(&mut engine, ctx);
+    chart::register(&mut engine, ctx);
     engine
 }
