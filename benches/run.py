@@ -139,7 +139,14 @@ def machine() -> dict[str, str]:
         rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     except OSError:
         rustc = "?"
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip() or "not a git checkout"
+    except OSError:
+        commit = "?"
     return {
+        "commit": commit,
         "cpus": str(os.cpu_count()),
         "cpu": model,
         "memory": mem,
@@ -223,6 +230,7 @@ def main() -> None:
     if args.debug:
         print("**DEBUG BUILD: these figures are not the benchmark.**")
     print(f"Machine: {m['cpus']} × {m['cpu']}, {m['memory']} RAM, Linux {m['kernel']}; {m['rustc']}; {m['date']}.")
+    print(f"Code: {m['commit']}, {'debug' if args.debug else 'release'} build.")
     print(
         f"Data: {manifest['rows']:,} rows ({manifest['countries']} reporters × {manifest['countries'] - 1} partners"
         f" × {manifest['chapters']} HS chapters × {manifest['years']} years), {manifest['bytes'] / 1e6:.1f} MB Parquet."

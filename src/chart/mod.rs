@@ -1,7 +1,37 @@
 //! Charts: plotters drawing into SVG whose text stays text, and PNG
 //! rasterised from that SVG with resvg and the bundled fonts.
 //!
-//! (Being implemented: see src/script/chart.rs for the script binding.)
+//! - [`spec`]: kinds, options and data in plain Rust (the script binding in
+//!   `script/chart.rs` converts Polars frames and Rhai maps into them);
+//! - [`render`]: layout and drawing through plotters' SVG backend;
+//! - [`svg`]: the finished document (accessible root, `dy` folded into `y`);
+//! - [`png`]: rasterisation with resvg over the bundled fonts;
+//! - [`format`], [`scale`], [`text`], [`theme`]: numbers and dates, axis
+//!   ticks, font measurement and wrapping, colours and sizes.
+//!
+//! ```
+//! use dossier::chart::{self, spec::{Data, Kind, Options, XData}};
+//! let data = Data {
+//!     x_name: "year".into(),
+//!     x: XData::Numbers(vec![Some(2020.0), Some(2021.0)]),
+//!     y: vec![("value".into(), vec![Some(1.0), Some(2.0)])],
+//!     series: None,
+//!     labels: None,
+//! };
+//! let c = chart::render(&data, &Options::new(Kind::Line)).unwrap();
+//! assert!(c.svg.starts_with("<svg"));
+//! ```
+
+pub mod format;
+pub mod png;
+pub mod render;
+pub mod scale;
+pub mod spec;
+pub mod svg;
+pub mod text;
+pub mod theme;
+
+use spec::{Data, Kind, Lang, Options};
 
 /// A rendered chart.
 #[derive(Debug, Clone)]
@@ -12,4 +42,101 @@ pub struct Chart {
     pub title: Option<String>,
     /// A text alternative for screen readers.
     pub alt: String,
+}
+
+impl Chart {
+    /// The chart as PNG bytes, `scale` pixels per SVG pixel.
+    pub fn to_png(&self, scale: f32) -> Result<Vec<u8>, String> {
+        png::render(&self.svg, scale)
+    }
+}
+
+/// Draws a chart. Errors are messages for the user (an annotation off the
+/// axis, a chart too small for its labels, text on a timeline's x).
+pub fn render(data: &Data, opts: &Options) -> Result<Chart, String> {
+    let drawn = render::draw(data, opts)?;
+    let title = opts.title.clone().filter(|t| !t.trim().is_empty());
+    let alt = alt_text(data, opts, &drawn.series, drawn.points);
+    let svg = svg::finish(
+        &drawn.svg,
+        &svg::Meta {
+            width: opts.width,
+            height: opts.height,
+            title: title.as_deref(),
+            alt: &alt,
+            lang: opts.lang,
+        },
+    );
+    Ok(Chart { svg, title, alt })
+}
+
+/// The kind's name for people, in the chart's language.
+fn kind_words(kind: Kind, lang: Lang) -> &'static str {
+    match (lang, kind) {
+        (Lang::En, Kind::Line) => "Line chart",
+        (Lang::En, Kind::Bar) => "Bar chart",
+        (Lang::En, Kind::GroupedBar) => "Grouped bar chart",
+        (Lang::En, Kind::StackedBar) => "Stacked bar chart",
+        (Lang::En, Kind::Area) => "Area chart",
+        (Lang::En, Kind::Scatter) => "Scatter plot",
+        (Lang::En, Kind::Timeline) => "Timeline",
+        (Lang::Ar, Kind::Line) => "رسم بياني خطي",
+        (Lang::Ar, Kind::Bar) => "رسم بياني بالأعمدة",
+        (Lang::Ar, Kind::GroupedBar) => "رسم بياني بالأعمدة المجمعة",
+        (Lang::Ar, Kind::StackedBar) => "رسم بياني بالأعمدة المكدسة",
+        (Lang::Ar, Kind::Area) => "رسم بياني مساحي",
+        (Lang::Ar, Kind::Scatter) => "رسم بياني مبعثر",
+        (Lang::Ar, Kind::Timeline) => "خط زمني",
+    }
+}
+
+/// "Line chart: Trade. value_usd by year; series: ISR, KAZ." (or Arabic).
+fn alt_text(data: &Data, o: &Options, series: &[String], points: usize) -> String {
+    let mut s = kind_words(o.kind, o.lang).to_string();
+    if let Some(t) = o.title.as_deref().filter(|t| !t.trim().is_empty()) {
+        s.push_str(": ");
+        s.push_str(t.trim());
+    }
+    s.push('.');
+    let x = o.x_label.clone().unwrap_or_else(|| data.x_name.clone());
+    let y = o.y_label.clone().unwrap_or_else(|| {
+        data.y
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let shown: Vec<&str> = series.iter().take(8).map(String::as_str).collect();
+    let more = series.len().saturating_sub(shown.len());
+    match o.lang {
+        Lang::En => {
+            if o.kind == Kind::Timeline {
+                s.push_str(&format!(" {points} events by {x}"));
+            } else {
+                s.push_str(&format!(" {y} by {x}"));
+            }
+            if series.len() > 1 || data.series.is_some() {
+                s.push_str(&format!("; series: {}", shown.join(", ")));
+                if more > 0 {
+                    s.push_str(&format!(" and {more} more"));
+                }
+            }
+            s.push('.');
+        }
+        Lang::Ar => {
+            if o.kind == Kind::Timeline {
+                s.push_str(&format!(" {points} أحداث حسب {x}"));
+            } else {
+                s.push_str(&format!(" {y} حسب {x}"));
+            }
+            if series.len() > 1 || data.series.is_some() {
+                s.push_str(&format!("؛ السلاسل: {}", shown.join("، ")));
+                if more > 0 {
+                    s.push_str(&format!(" و{more} أخرى"));
+                }
+            }
+            s.push('.');
+        }
+    }
+    s
 }

@@ -6,6 +6,7 @@ mod check;
 mod data;
 mod doc;
 mod new;
+mod render;
 mod repl;
 mod run;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Check(check::Args),
     /// An interactive prompt on the same engine, with history and multi-line input.
     Repl(repl::Args),
+    /// Render the reports of dossier.toml (all by default) into the output folder.
+    Render(render::Args),
     /// Inspect and validate the data package.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::execute(a),
         Command::Repl(a) => repl::execute(a),
         Command::Data(c) => data::execute(c),
+        Command::Render(a) => render::execute(a),
         Command::New(a) => new::execute(a),
         Command::Doc(a) => doc::execute(a),
     };

@@ -1,4 +1,11 @@
 //! Rendering briefings: formatting of numbers, dates and tables
-//! ([`format`]), the template environment and the HTML writer.
+//! ([`format`]), script values as template values ([`convert`]), the
+//! template environment ([`template`]), the report context ([`context`]),
+//! the report entries and provenance ([`report`]) and the HTML writer ([`html`]).
 
+pub mod context;
+pub mod convert;
 pub mod format;
+pub mod html;
+pub mod report;
+pub mod template;

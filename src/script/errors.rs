@@ -180,7 +180,9 @@ fn function_not_found(sig: &str, session: &Session) -> Diagnostic {
         .unwrap_or(sig)
         .trim()
         .to_string();
-    let args = sig[name.len()..].trim().to_string();
+    let args = sig[name.len()..]
+        .trim()
+        .replace("&str | ImmutableString | String", "string");
     let signatures = session.engine().gen_fn_signatures(false);
     let same: Vec<String> = signatures
         .iter()

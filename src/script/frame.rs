@@ -116,6 +116,16 @@ print(long.column("value"));"#,
         output: "[\"ISR\", \"KAZ\"]\n[1, 3]",
     },
     Doc {
+        name: "concat",
+        signature: "concat([frames]) / concat([frames], #{ how: \"vertical\" | \"diagonal\" })",
+        summary: "Stacks frames vertically (same columns), or diagonally (the union of the columns, missing ones null).",
+        example: r#"let a = frame(#{ x: [1] });
+let b = frame(#{ x: [2], y: ["b"] });
+print(concat([a, a]).collect().column("x"));
+print(concat([a, b], #{ how: "diagonal" }).collect().column("y"));"#,
+        output: "[1, 1]\n[(), \"b\"]",
+    },
+    Doc {
         name: "explain",
         signature: "frame.explain() -> string",
         summary: "The optimised query plan, as text.",
@@ -655,7 +665,92 @@ pub fn register(engine: &mut Engine) {
     variadic!("select", Strings::Columns, select, a, b, c, d);
     variadic!("select", Strings::Columns, select, a, b, c, d, e);
     variadic!("select", Strings::Columns, select, a, b, c, d, e, g);
+    variadic!("select", Strings::Columns, select, a, b, c, d, e, g, h);
+    variadic!("select", Strings::Columns, select, a, b, c, d, e, g, h, i);
+    variadic!(
+        "select",
+        Strings::Columns,
+        select,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h,
+        i,
+        j
+    );
+    variadic!(
+        "select",
+        Strings::Columns,
+        select,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h,
+        i,
+        j,
+        k
+    );
     variadic!("with_columns", Strings::Literals, with_columns, a, b);
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h
+    );
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h,
+        i
+    );
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h,
+        i,
+        j
+    );
+    variadic!(
+        "with_columns",
+        Strings::Literals,
+        with_columns,
+        a,
+        b,
+        c,
+        d,
+        e,
+        g,
+        h,
+        i,
+        j,
+        k
+    );
     variadic!("with_columns", Strings::Literals, with_columns, a, b, c);
     variadic!("with_columns", Strings::Literals, with_columns, a, b, c, d);
     variadic!(
@@ -774,6 +869,22 @@ pub fn register(engine: &mut Engine) {
             group(&LazyFrameV::new(df.0.clone().lazy()), &k, &o)
         },
     );
+    // Positional keys: group_by("a", "b"), as in Python.
+    macro_rules! group_n {
+        ($($arg:ident),+) => {
+            engine.register_fn("group_by", move |f: &mut LazyFrameV $(, $arg: Dynamic)+| {
+                let keys: Array = vec![$($arg),+];
+                group(f, &Dynamic::from(keys), &Map::new())
+            });
+            engine.register_fn("group_by", move |df: &mut DataFrameV $(, $arg: Dynamic)+| {
+                let keys: Array = vec![$($arg),+];
+                group(&LazyFrameV::new(df.0.clone().lazy()), &Dynamic::from(keys), &Map::new())
+            });
+        };
+    }
+    group_n!(a, b);
+    group_n!(a, b, c);
+    group_n!(a, b, c, d);
     let agg = |g: &GroupByV, exprs: Vec<Expr>| -> LazyFrameV {
         let gb = if g.maintain_order {
             g.frame.lf.clone().group_by_stable(g.keys.clone())
@@ -788,25 +899,66 @@ pub fn register(engine: &mut Engine) {
             checked(agg(g, to_exprs(&e, Strings::Columns)?))
         },
     );
-    engine.register_fn(
-        "agg",
-        move |g: &mut GroupByV, a: Dynamic, b: Dynamic| -> RResult<LazyFrameV> {
-            let mut v = to_exprs(&a, Strings::Columns)?;
-            v.extend(to_exprs(&b, Strings::Columns)?);
-            checked(agg(g, v))
-        },
-    );
-    engine.register_fn(
-        "agg",
-        move |g: &mut GroupByV, a: Dynamic, b: Dynamic, c: Dynamic| -> RResult<LazyFrameV> {
-            let mut v = to_exprs(&a, Strings::Columns)?;
-            v.extend(to_exprs(&b, Strings::Columns)?);
-            v.extend(to_exprs(&c, Strings::Columns)?);
-            checked(agg(g, v))
-        },
-    );
+    // Positional forms: agg(a, b, …) up to six expressions, as in Python.
+    macro_rules! agg_n {
+        ($($arg:ident),+) => {
+            engine.register_fn("agg", move |g: &mut GroupByV $(, $arg: Dynamic)+| -> RResult<LazyFrameV> {
+                let mut v = Vec::new();
+                $( v.extend(to_exprs(&$arg, Strings::Columns)?); )+
+                checked(agg(g, v))
+            });
+        };
+    }
+    agg_n!(a, b);
+    agg_n!(a, b, c);
+    agg_n!(a, b, c, d);
+    agg_n!(a, b, c, d, e);
+    agg_n!(a, b, c, d, e, f);
     engine.register_fn("len", move |g: &mut GroupByV| {
         agg(g, vec![len().alias("len")])
+    });
+
+    let concat_frames = |frames: Array, opts: Map| -> RResult<LazyFrameV> {
+        check_opts(&opts, &["how"], "concat")?;
+        let mut lfs = Vec::new();
+        for (i, f) in frames.iter().enumerate() {
+            lfs.push(as_lazy(f).ok_or_else(|| {
+                script_err(format!("concat: item {i} is {}, not a frame", type_name(f)))
+            })?);
+        }
+        if lfs.is_empty() {
+            return Err(script_err("concat: give at least one frame"));
+        }
+        let sources = union_sources(lfs.iter());
+        let inputs: Vec<LazyFrame> = lfs.into_iter().map(|f| f.lf).collect();
+        let lf = match opt_str(&opts, "how")?.as_deref() {
+            None | Some("vertical") => guard(|| concat(inputs, UnionArgs::default()))?,
+            Some("diagonal") => guard(|| {
+                concat(
+                    inputs,
+                    UnionArgs {
+                        diagonal: true,
+                        to_supertypes: true,
+                        ..Default::default()
+                    },
+                )
+            })?,
+            Some(o) => {
+                return Err(script_err(format!(
+                    "concat: `how` must be vertical or diagonal, not `{o}`"
+                )))
+            }
+        };
+        checked(LazyFrameV {
+            lf,
+            csv_sources: sources,
+        })
+    };
+    engine.register_fn("concat", move |frames: Array| {
+        concat_frames(frames, Map::new())
+    });
+    engine.register_fn("concat", move |frames: Array, opts: Map| {
+        concat_frames(frames, opts)
     });
 
     engine.register_fn("explain", |f: &mut LazyFrameV| -> RResult<String> {

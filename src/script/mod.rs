@@ -55,6 +55,15 @@ pub fn stdio_sink() -> Sink {
     })
 }
 
+/// A sink that writes everything to stderr (for front ends whose stdout is
+/// their own, such as `render`).
+pub fn stderr_sink() -> Sink {
+    Arc::new(|_, text| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    })
+}
+
 /// State shared by the bindings of one session.
 pub struct Ctx {
     pub config: Arc<Config>,
@@ -184,6 +193,14 @@ impl Session {
     /// The engine (for signatures and completion).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The variables in scope with their values, in declaration order.
+    pub fn scope_values(&self) -> Vec<(String, Dynamic)> {
+        self.scope
+            .iter_raw()
+            .map(|(n, _, v)| (n.to_string(), v.clone()))
+            .collect()
     }
 
     /// Names of the variables in scope.

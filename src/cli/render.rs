@@ -1,0 +1,120 @@
+//! `dossier render [NAME…] [-P key=value]… [--format html,pdf]`: runs the
+//! reports of dossier.toml (all by default) and writes their outputs
+//! atomically, with a progress line per report and a summary.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::config::parse_param_flags;
+use crate::diag::Diagnostic;
+use crate::pipeline::render_report;
+use crate::render::report::{parse_formats, reports};
+use crate::script::stderr_sink;
+
+/// Arguments of `dossier render`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Reports to render (names from dossier.toml); all when none is given.
+    pub names: Vec<String>,
+    /// A run parameter, KEY=VALUE (over the report's and the project's). Repeatable.
+    #[arg(short = 'P', long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Output formats, e.g. `html`, `pdf` or `html,pdf` (default: each report's own).
+    #[arg(long, value_name = "FORMATS")]
+    pub format: Option<String>,
+}
+
+/// A size for people: 84.2 KB.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else if bytes >= 1_000 {
+        format!("{:.1} KB", bytes as f64 / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// Renders; exit 1 if any report failed (the others still render).
+pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
+    let params = parse_param_flags(&args.params)?;
+    let config = Arc::new(super::load_config(None)?);
+    let all = reports(&config)?;
+    if all.is_empty() {
+        return Err(Diagnostic::error("no [[report]] entries in dossier.toml")
+            .with_help("add one: [[report]] name = \"brief\" script = \"scripts/brief.rhai\" template = \"brief.html\""));
+    }
+    let chosen: Vec<_> = if args.names.is_empty() {
+        all.clone()
+    } else {
+        let mut v = Vec::new();
+        for n in &args.names {
+            match all.iter().find(|r| &r.name == n) {
+                Some(r) => v.push(r.clone()),
+                None => {
+                    let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+                    let mut d = Diagnostic::error(format!("unknown report `{n}`"))
+                        .with_note(format!("the reports are: {}", names.join(", ")));
+                    if let Some(s) = crate::diag::did_you_mean(n, names.iter().copied()) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    return Err(d);
+                }
+            }
+        }
+        v
+    };
+    let override_formats = match &args.format {
+        Some(f) => Some(parse_formats(f).map_err(|bad| {
+            Diagnostic::error(format!("unknown format `{bad}`"))
+                .with_help("use html, pdf or html,pdf")
+        })?),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let mut failed = 0;
+    let mut written = Vec::new();
+    for spec in &chosen {
+        let formats = override_formats
+            .clone()
+            .unwrap_or_else(|| spec.formats.clone());
+        match render_report(config.clone(), spec, &params, &formats, stderr_sink()) {
+            Ok(r) => {
+                let outs: Vec<String> = r
+                    .outputs
+                    .iter()
+                    .map(|o| format!("{} ({})", config.display_path(&o.path), human_size(o.bytes)))
+                    .collect();
+                println!(
+                    "ok    {:<16} {:>6} ms  {}",
+                    r.name,
+                    r.duration.as_millis(),
+                    outs.join(", ")
+                );
+                written.extend(r.outputs);
+            }
+            Err((d, _)) => {
+                failed += 1;
+                println!(
+                    "FAIL  {:<16} (the previous output, if any, is kept)",
+                    spec.name
+                );
+                super::report(&d);
+            }
+        }
+    }
+    let total: u64 = written.iter().map(|o| o.bytes).sum();
+    println!(
+        "{} of {} report(s) rendered, {} file(s), {} in {} ms",
+        chosen.len() - failed,
+        chosen.len(),
+        written.len(),
+        human_size(total),
+        started.elapsed().as_millis()
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

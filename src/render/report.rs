@@ -1,0 +1,337 @@
+//! Reports: the `[[report]]` entries of dossier.toml, validated, and the
+//! provenance appendix every rendered report carries.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, ParamValue, Params};
+use crate::diag::Diagnostic;
+use crate::host::Access;
+use crate::render::format::{escape_html, Lang};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Pdf,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_lowercase().as_str() {
+            "html" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    pub fn extension(&self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
+/// One `[[report]]` entry.
+#[derive(Debug, Clone)]
+pub struct ReportSpec {
+    pub name: String,
+    pub title: Option<String>,
+    /// The script, relative to the project root.
+    pub script: PathBuf,
+    /// The template, relative to `reports/`.
+    pub template: String,
+    pub lang: Lang,
+    pub formats: Vec<Format>,
+    pub params: Params,
+    /// The output file name without extension (default: the name).
+    pub output: String,
+    /// Paper size and margins for PDF (used by the PDF writer).
+    pub paper: Option<String>,
+    pub margin: Option<String>,
+}
+
+const REPORT_KEYS: &[&str] = &[
+    "name", "title", "script", "template", "language", "lang", "formats", "format", "params",
+    "output", "paper", "margin",
+];
+
+/// Reads and validates every `[[report]]` entry. An invalid entry is
+/// rejected with the entry and the field named.
+pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
+    let mut out: Vec<ReportSpec> = Vec::new();
+    for (i, t) in config.reports.iter().enumerate() {
+        let label = t
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map(|n| format!("[[report]] `{n}`"))
+            .unwrap_or_else(|| format!("[[report]] #{}", i + 1));
+        let bad = |field: &str, why: String| {
+            Diagnostic::error(format!("dossier.toml: {label}: `{field}` {why}")).with_kind("config")
+        };
+        for key in t.keys() {
+            if !REPORT_KEYS.contains(&key.as_str()) {
+                let mut d = bad(key, "is not a report field".into())
+                    .with_note(format!("report fields: {}", REPORT_KEYS.join(", ")));
+                if let Some(s) = crate::diag::did_you_mean(key, REPORT_KEYS.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                return Err(d);
+            }
+        }
+        let get_str = |key: &str| -> Result<Option<String>, Diagnostic> {
+            match t.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_str()
+                    .map(|s| Some(s.to_string()))
+                    .ok_or_else(|| bad(key, "must be a string".into())),
+            }
+        };
+        let name = get_str("name")?.ok_or_else(|| bad("name", "is required".into()))?;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(bad("name", "must be letters, digits, `-` or `_`".into()));
+        }
+        if out.iter().any(|r| r.name == name) {
+            return Err(bad("name", format!("`{name}` is used by two reports")));
+        }
+        let script = get_str("script")?.ok_or_else(|| bad("script", "is required".into()))?;
+        if !config.root.join(&script).is_file() {
+            return Err(bad(
+                "script",
+                format!("names `{script}`, which does not exist"),
+            ));
+        }
+        let template = get_str("template")?.ok_or_else(|| bad("template", "is required".into()))?;
+        let template = template
+            .strip_prefix("reports/")
+            .unwrap_or(&template)
+            .to_string();
+        if !config.root.join("reports").join(&template).is_file() {
+            return Err(bad(
+                "template",
+                format!("names `reports/{template}`, which does not exist"),
+            ));
+        }
+        let lang_text = get_str("language")?
+            .or(get_str("lang")?)
+            .unwrap_or_else(|| "en".into());
+        if !matches!(lang_text.split('-').next(), Some("en" | "ar")) {
+            return Err(bad(
+                "language",
+                format!("is `{lang_text}`; use \"en\" or \"ar\""),
+            ));
+        }
+        let lang = Lang::parse(&lang_text);
+        let formats = match t.get("formats").or_else(|| t.get("format")) {
+            None => vec![Format::Html],
+            Some(toml::Value::String(s)) => parse_formats(s)
+                .map_err(|f| bad("formats", format!("has unknown format `{f}` (html, pdf)")))?,
+            Some(toml::Value::Array(a)) => {
+                let mut v = Vec::new();
+                for x in a {
+                    let s = x
+                        .as_str()
+                        .ok_or_else(|| bad("formats", "must list strings".into()))?;
+                    v.push(Format::parse(s).ok_or_else(|| {
+                        bad("formats", format!("has unknown format `{s}` (html, pdf)"))
+                    })?);
+                }
+                v
+            }
+            Some(_) => {
+                return Err(bad(
+                    "formats",
+                    "must be an array such as [\"html\", \"pdf\"]".into(),
+                ))
+            }
+        };
+        let mut params = Params::new();
+        if let Some(p) = t.get("params") {
+            let table = p
+                .as_table()
+                .ok_or_else(|| bad("params", "must be a table".into()))?;
+            for (k, v) in table {
+                let pv = match v {
+                    toml::Value::Integer(i) => ParamValue::Int(*i),
+                    toml::Value::Float(f) => ParamValue::Float(*f),
+                    toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                    toml::Value::String(s) => ParamValue::Str(s.clone()),
+                    _ => {
+                        return Err(bad(
+                            "params",
+                            format!("value of `{k}` must be a string, number or boolean"),
+                        ))
+                    }
+                };
+                params.insert(k.clone(), pv);
+            }
+        }
+        out.push(ReportSpec {
+            output: get_str("output")?.unwrap_or_else(|| name.clone()),
+            title: get_str("title")?,
+            paper: get_str("paper")?,
+            margin: get_str("margin")?,
+            name,
+            script: PathBuf::from(script),
+            template,
+            lang,
+            formats,
+            params,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses `html,pdf`.
+pub fn parse_formats(s: &str) -> Result<Vec<Format>, String> {
+    s.split(',')
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| Format::parse(x).ok_or_else(|| x.trim().to_string()))
+        .collect()
+}
+
+/// One input of a run, for the provenance appendix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Input {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Data rows, for CSV and Parquet files.
+    pub rows: Option<u64>,
+}
+
+/// What a report was built from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Provenance {
+    pub inputs: Vec<Input>,
+    pub params: Vec<(String, String)>,
+    pub version: String,
+    pub generated_at: String,
+}
+
+impl Provenance {
+    /// Collects the files a run read (hashes and row counts) and its parameters.
+    pub fn collect(root: &Path, accesses: &[Access], params: &Params) -> Provenance {
+        let mut inputs = Vec::new();
+        for a in accesses {
+            let Access::Read(path) = a else { continue };
+            let Ok(bytes) = std::fs::read(path) else {
+                continue;
+            };
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_lowercase();
+            let rows = match ext.as_str() {
+                "csv" => Some(
+                    csv::ReaderBuilder::new()
+                        .has_headers(true)
+                        .flexible(true)
+                        .from_reader(bytes.as_slice())
+                        .records()
+                        .count() as u64,
+                ),
+                "parquet" => polars::prelude::LazyFrame::scan_parquet(
+                    polars::prelude::PlRefPath::new(path.to_string_lossy().as_ref()),
+                    Default::default(),
+                )
+                .and_then(|lf| lf.select([polars::prelude::len()]).collect())
+                .ok()
+                .and_then(|df| {
+                    df.columns()
+                        .first()
+                        .and_then(|c| c.get(0).ok())
+                        .and_then(|v| v.extract::<u64>())
+                }),
+                _ => None,
+            };
+            inputs.push(Input {
+                path: crate::config::display_rel(root, path),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                bytes: bytes.len() as u64,
+                rows,
+            });
+        }
+        Provenance {
+            inputs,
+            params: params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+            version: crate::VERSION.to_string(),
+            generated_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }
+
+    /// The appendix as HTML (every value escaped).
+    pub fn html(&self, lang: Lang) -> String {
+        let ar = matches!(lang, Lang::Ar);
+        let t = |en: &'static str, arabic: &'static str| if ar { arabic } else { en };
+        let mut s = String::new();
+        s.push_str(&format!(
+            "<section id=\"provenance\" class=\"provenance\">\n<h2>{}</h2>\n",
+            t("Provenance", "مصدر البيانات والإعداد")
+        ));
+        s.push_str(&format!(
+            "<p>{} dossier {} · {} <time datetime=\"{}\">{}</time></p>\n",
+            t("Built with", "أُعدّ باستخدام"),
+            escape_html(&self.version),
+            t("run at", "وقت التشغيل"),
+            escape_html(&self.generated_at),
+            escape_html(&self.generated_at)
+        ));
+        s.push_str(&format!(
+            "<table class=\"inputs\" dir=\"ltr\">\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">SHA-256</th></tr></thead>\n<tbody>\n",
+            t("Inputs read by this run", "الملفات التي قرأها هذا التشغيل"),
+            t("File", "الملف"),
+            t("Bytes", "البايتات"),
+            t("Rows", "الصفوف"),
+        ));
+        for i in &self.inputs {
+            s.push_str(&format!(
+                "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code class=\"hash\">{}</code></td></tr>\n",
+                escape_html(&i.path),
+                i.bytes,
+                i.rows.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+                escape_html(&i.sha256)
+            ));
+        }
+        s.push_str("</tbody>\n</table>\n");
+        if !self.params.is_empty() {
+            s.push_str(&format!(
+                "<h3>{}</h3>\n<dl class=\"params\" dir=\"ltr\">\n",
+                t("Parameters", "المعاملات")
+            ));
+            for (k, v) in &self.params {
+                s.push_str(&format!(
+                    "<dt>{}</dt><dd>{}</dd>\n",
+                    escape_html(k),
+                    escape_html(v)
+                ));
+            }
+            s.push_str("</dl>\n");
+        }
+        s.push_str("</section>\n");
+        s
+    }
+}
+
+/// Puts the provenance appendix into a rendered page, unless the template
+/// placed it itself (an element with `id="provenance"`).
+pub fn inject_provenance(html: &str, appendix: &str) -> String {
+    if html.contains("id=\"provenance\"") {
+        return html.to_string();
+    }
+    match html.rfind("</body>") {
+        Some(i) => format!("{}{}{}", &html[..i], appendix, &html[i..]),
+        None => format!("{html}\n{appendix}"),
+    }
+}
