@@ -714,7 +714,7 @@ pub fn draw(data: &Data, o: &Options) -> Result<Drawn, String> {
         };
 
         if timeline {
-            draw_timeline(&mut c, &prep, &axis, &plot, o);
+            draw_timeline(&mut c, &prep, &axis, &plot);
         } else {
             // Grid lines.
             for &t in &yticks {
@@ -722,7 +722,7 @@ pub fn draw(data: &Data, o: &Options) -> Result<Drawn, String> {
             }
             match kind {
                 Kind::Bar | Kind::GroupedBar | Kind::StackedBar => {
-                    draw_bars(&mut c, &prep, &axis, &plot, &py, (ylo, yhi), o)
+                    draw_bars(&mut c, &prep, &plot, &py, (ylo, yhi), o)
                 }
                 Kind::Line | Kind::Area | Kind::Scatter => {
                     draw_points(&mut c, &prep, &axis, &plot, &py, (ylo, yhi), o)
@@ -1001,11 +1001,9 @@ fn draw_x_axis(c: &mut Canvas, axis: &XAxis, plot: &Plot, w: f64) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn draw_bars(
     c: &mut Canvas,
     prep: &Prepared,
-    axis: &XAxis,
     plot: &Plot,
     py: &dyn Fn(f64) -> f64,
     (ylo, yhi): (f64, f64),
@@ -1086,7 +1084,6 @@ fn draw_bars(
             }
         }
     }
-    let _ = axis;
     for (l, x, y, v, ink) in labels {
         c.text(&l, x, y, SMALL_SIZE, false, ink, HPos::Center, v);
     }
@@ -1193,7 +1190,7 @@ fn draw_points(
     }
 }
 
-fn draw_timeline(c: &mut Canvas, prep: &Prepared, axis: &XAxis, plot: &Plot, o: &Options) {
+fn draw_timeline(c: &mut Canvas, prep: &Prepared, axis: &XAxis, plot: &Plot) {
     let axis_y = (plot.top + plot.bottom) / 2.0;
     c.line(plot.left, axis_y, plot.right, axis_y, TEXT_MUTED, 1);
     // Ticks and their labels just under the line.
@@ -1358,7 +1355,6 @@ fn draw_timeline(c: &mut Canvas, prep: &Prepared, axis: &XAxis, plot: &Plot, o: 
         c.circle(mx, axis_y, 6, BACKGROUND, true, 1.0);
         c.circle(mx, axis_y, 5, color, true, 1.0);
     }
-    let _ = o;
 }
 
 /// Places labels of `widths` (in order along the axis, ideally centred on

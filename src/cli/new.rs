@@ -31,6 +31,29 @@ max_call_levels = 64
 
 [params]
 partner = "ISR"
+
+# `dossier render` fills reports/example.html with the script's variables.
+[[report]]
+name = "example"
+title = "The trade mirror gap"
+script = "scripts/example.rhai"
+template = "example.html"
+language = "en"
+formats = ["html"]
+"#;
+
+const TEMPLATE: &str = r#"<!DOCTYPE html>
+<html lang="{{ report.lang }}" dir="{{ report.dir }}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ report.title }}</title>
+<style>body { font-family: sans-serif; max-width: 48rem; margin: auto; padding: 1rem; } td.num { text-align: end; }</style>
+</head>
+<body>
+<h1>{{ report.title }}</h1>
+{{ gap_chart }}
+{{ gap | table(caption="What each office reports, and the ratio") }}
+</body>
+</html>
 "#;
 
 const EXAMPLE: &str = r#"// The trade mirror gap: what each statistical office reported, by year.
@@ -46,6 +69,9 @@ let gap = trade
     .collect();
 
 print(gap);
+
+// Variables left in scope fill the report template (dossier render).
+let gap_chart = chart("line", gap, #{ x: "year", y: ["ISR", "KAZ"], title: "Trade by reporting office (USD)" });
 "#;
 
 /// Creates the project.
@@ -66,6 +92,8 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     };
     std::fs::create_dir_all(dir.join("data")).map_err(io)?;
     std::fs::create_dir_all(dir.join("scripts")).map_err(io)?;
+    std::fs::create_dir_all(dir.join("reports")).map_err(io)?;
+    std::fs::write(dir.join("reports/example.html"), TEMPLATE).map_err(io)?;
     let name = dir
         .canonicalize()
         .ok()
@@ -78,9 +106,11 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     std::fs::write(dir.join("scripts/example.rhai"), EXAMPLE).map_err(io)?;
     std::fs::write(dir.join(".gitignore"), "out/\n").map_err(io)?;
     println!("created {}", dir.display());
-    println!("  dossier.toml, data/ (the relations dataset), scripts/example.rhai");
     println!(
-        "next:\n  cd {}\n  dossier run scripts/example.rhai",
+        "  dossier.toml, data/ (the relations dataset), scripts/example.rhai, reports/example.html"
+    );
+    println!(
+        "next:\n  cd {}\n  dossier run scripts/example.rhai\n  dossier render      # writes out/example.html",
         dir.display()
     );
     Ok(ExitCode::SUCCESS)

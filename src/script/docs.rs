@@ -24,6 +24,7 @@ pub fn all() -> Vec<(&'static str, &'static [Doc])> {
         ("frames", super::frame::DOCS),
         ("expressions", super::expr::DOCS),
         ("charts", super::chart::DOCS),
+        ("templates", super::template::DOCS),
     ]
 }
 

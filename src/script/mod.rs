@@ -12,6 +12,7 @@ pub mod errors;
 pub mod expr;
 pub mod frame;
 pub mod io;
+pub mod template;
 pub mod values;
 
 use std::path::{Path, PathBuf};
@@ -323,5 +324,6 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     frame::register(&mut engine);
     io::register(&mut engine, ctx);
     chart::register(&mut engine, ctx);
+    template::register(&mut engine, ctx);
     engine
 }

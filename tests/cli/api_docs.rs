@@ -13,6 +13,11 @@ fn every_documented_example_prints_its_stated_output() {
     let tmp = tempfile::tempdir().unwrap();
     let proj = tmp.path().join("p");
     dossier(tmp.path(), &["new", "p"], None).ok();
+    std::fs::write(
+        proj.join("reports/doc-example.html"),
+        "<p>Hello {{ who }}: {{ n | number }}</p>",
+    )
+    .unwrap();
     let mut failures = Vec::new();
     for d in docs {
         let name = d["name"].as_str().unwrap();

@@ -5,6 +5,7 @@
 mod harness;
 
 mod api_docs;
+mod briefings;
 mod charts;
 mod check;
 mod data;
