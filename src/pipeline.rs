@@ -84,7 +84,8 @@ pub fn render_report(
     params.extend(cli_params.clone());
     let mut session = Session::new(config.clone(), &params, sink);
     let fail = |d: Diagnostic, s: &Session| (d, s.host().accesses());
-    session
+    // The script's value is not used: its variables are the template context.
+    let _value = session
         .run_file(&config.root.join(&spec.script))
         .map_err(|d| fail(d, &session))?;
 
