@@ -106,16 +106,8 @@ pub fn render_report(
         );
         let bytes: Vec<u8> = match format {
             Format::Html => html.clone().into_bytes(),
-            Format::Pdf => {
-                return Err(fail(
-                    Diagnostic::error(format!(
-                        "report `{}`: PDF output is not available in this build yet",
-                        spec.name
-                    ))
-                    .with_kind("config"),
-                    &session,
-                ))
-            }
+            Format::Pdf => crate::render::pdf::render(&session, spec, &params, &html, &provenance)
+                .map_err(|d| fail(d, &session))?,
         };
         let path = session
             .host()

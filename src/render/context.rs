@@ -52,6 +52,10 @@ pub fn build(
     report.insert("dir".to_string(), Value::from(spec.lang.dir()));
     report.insert("version".to_string(), Value::from(crate::VERSION));
     report.insert(
+        "date".to_string(),
+        Value::from(chrono::Utc::now().format("%Y-%m-%d").to_string()),
+    );
+    report.insert(
         "generated_at".to_string(),
         Value::from(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
     );

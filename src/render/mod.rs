@@ -7,5 +7,6 @@ pub mod context;
 pub mod convert;
 pub mod format;
 pub mod html;
+pub mod pdf;
 pub mod report;
 pub mod template;

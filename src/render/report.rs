@@ -48,14 +48,27 @@ pub struct ReportSpec {
     pub params: Params,
     /// The output file name without extension (default: the name).
     pub output: String,
+    /// A Typst template under `reports/` for the PDF (default: the HTML, converted).
+    pub pdf_template: Option<String>,
     /// Paper size and margins for PDF (used by the PDF writer).
     pub paper: Option<String>,
     pub margin: Option<String>,
 }
 
 const REPORT_KEYS: &[&str] = &[
-    "name", "title", "script", "template", "language", "lang", "formats", "format", "params",
-    "output", "paper", "margin",
+    "name",
+    "title",
+    "script",
+    "template",
+    "pdf_template",
+    "language",
+    "lang",
+    "formats",
+    "format",
+    "params",
+    "output",
+    "paper",
+    "margin",
 ];
 
 /// Reads and validates every `[[report]]` entry. An invalid entry is
@@ -173,11 +186,46 @@ pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
                 params.insert(k.clone(), pv);
             }
         }
+        let pdf_template = match get_str("pdf_template")? {
+            Some(t) => {
+                let t = t.strip_prefix("reports/").unwrap_or(&t).to_string();
+                if !config.root.join("reports").join(&t).is_file() {
+                    return Err(bad(
+                        "pdf_template",
+                        format!("names `reports/{t}`, which does not exist"),
+                    ));
+                }
+                Some(t)
+            }
+            None => None,
+        };
+        let paper = get_str("paper")?;
+        if let Some(p) = &paper {
+            if p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(bad(
+                    "paper",
+                    format!("`{p}` is not a paper name such as \"a4\" or \"us-letter\""),
+                ));
+            }
+        }
+        let margin = get_str("margin")?;
+        if let Some(m) = &margin {
+            let ok = m
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " .,:()".contains(c));
+            if !ok || !["mm", "cm", "in", "pt"].iter().any(|u| m.contains(u)) {
+                return Err(bad(
+                    "margin",
+                    format!("`{m}` is not a margin such as \"20mm\" or \"(x: 18mm, y: 20mm)\""),
+                ));
+            }
+        }
         out.push(ReportSpec {
+            pdf_template,
             output: get_str("output")?.unwrap_or_else(|| name.clone()),
             title: get_str("title")?,
-            paper: get_str("paper")?,
-            margin: get_str("margin")?,
+            paper,
+            margin,
             name,
             script: PathBuf::from(script),
             template,

@@ -44,6 +44,10 @@ fn normalise(html: &str) -> String {
     let hash = regex::Regex::new(r"[0-9a-f]{64}").unwrap();
     let bytes = regex::Regex::new(r#"<td class="num">\d+</td><td class="num">"#).unwrap();
     let version = regex::Regex::new(r"dossier \d+\.\d+\.\d+").unwrap();
+    let today =
+        regex::Regex::new(r#"<time class="generated" datetime="[^"]*">[^<]*</time>"#).unwrap();
+    let html = today.replace_all(html, "<time class=\"generated\"><TODAY></time>");
+    let html = html.as_ref();
     let s = time.replace_all(html, "<TIME>");
     let s = hash.replace_all(&s, "<SHA256>");
     let s = bytes.replace_all(&s, "<td class=\"num\"><BYTES></td><td class=\"num\">");
@@ -58,7 +62,7 @@ fn renders_both_briefings_as_valid_single_file_html() {
     assert!(out.contains("ok    briefing-en"), "{out}");
     assert!(out.contains("ok    briefing-ar"), "{out}");
     assert!(
-        out.contains("2 of 2 report(s) rendered, 2 file(s)"),
+        out.contains("2 of 2 report(s) rendered, 4 file(s)"),
         "{out}"
     );
     for (lang, dir) in [("en", "ltr"), ("ar", "rtl")] {

@@ -11,6 +11,7 @@ mod check;
 mod data;
 mod errors;
 mod new_project;
+mod pdf;
 mod readme;
 mod repl;
 mod run;
