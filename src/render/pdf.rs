@@ -495,7 +495,7 @@ impl Converter {
                 }
             }
             "table" => self.table(node, out),
-            "figure" if has_class(node, "chart") => self.chart(node, out),
+            "figure" if has_class(node, "chart") => self.chart(out),
             "svg" => self.svg_image(out),
             "hr" => out.push_str("#line(length: 100%, stroke: 0.5pt + luma(200))\n\n"),
             "section" if attr(node, "id").as_deref() == Some("provenance") => {
@@ -618,7 +618,7 @@ impl Converter {
         out.push_str(&format!("#image({}, width: 100%)", typst_str(&name)));
     }
 
-    fn chart(&mut self, node: &Handle, out: &mut String) {
+    fn chart(&mut self, out: &mut String) {
         let mut img = String::new();
         self.svg_image(&mut img);
         if img.is_empty() {
