@@ -79,6 +79,8 @@ struct Inner {
 pub struct State {
     inner: Mutex<Inner>,
     formats: Option<Vec<Format>>,
+    /// Event streams open now.
+    streams: AtomicUsize,
 }
 
 impl State {
@@ -100,6 +102,7 @@ impl State {
                 closed: false,
             }),
             formats,
+            streams: AtomicUsize::new(0),
         };
         if let Ok(mut inner) = state.inner.lock() {
             inner.reports = state.report_states(output_dir, specs, &[]);
@@ -216,6 +219,7 @@ impl State {
         json!({
             "project": inner.project,
             "generation": inner.generation,
+            "streams": self.streams.load(Ordering::SeqCst),
             "error": inner.project_error.as_ref().map(diagnostic_json),
             "reports": reports,
         })
@@ -420,6 +424,18 @@ impl State {
         let Some((rx, generation)) = self.subscribe() else {
             return refuse(stream, Refusal::NotFound, false);
         };
+        self.streams.fetch_add(1, Ordering::SeqCst);
+        let result = self.forward(stream, &rx, generation);
+        self.streams.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    fn forward(
+        &self,
+        stream: &mut TcpStream,
+        rx: &Receiver<String>,
+        generation: u64,
+    ) -> std::io::Result<()> {
         http::start_event_stream(stream)?;
         let hello = format!(
             "retry: {RECONNECT_MS}\n\n{}",

@@ -16,3 +16,5 @@ mod repl;
 mod run;
 mod sandbox;
 mod scripts;
+mod serve;
+mod watch;
