@@ -81,6 +81,8 @@ pub struct State {
     formats: Option<Vec<Format>>,
     /// Event streams open now.
     streams: AtomicUsize,
+    /// Event streams opened since the start (a page that reloads opens a new one).
+    streams_opened: AtomicUsize,
 }
 
 impl State {
@@ -103,6 +105,7 @@ impl State {
             }),
             formats,
             streams: AtomicUsize::new(0),
+            streams_opened: AtomicUsize::new(0),
         };
         if let Ok(mut inner) = state.inner.lock() {
             inner.reports = state.report_states(output_dir, specs, &[]);
@@ -220,6 +223,7 @@ impl State {
             "project": inner.project,
             "generation": inner.generation,
             "streams": self.streams.load(Ordering::SeqCst),
+            "streams_opened": self.streams_opened.load(Ordering::SeqCst),
             "error": inner.project_error.as_ref().map(diagnostic_json),
             "reports": reports,
         })
@@ -425,6 +429,7 @@ impl State {
             return refuse(stream, Refusal::NotFound, false);
         };
         self.streams.fetch_add(1, Ordering::SeqCst);
+        self.streams_opened.fetch_add(1, Ordering::SeqCst);
         let result = self.forward(stream, &rx, generation);
         self.streams.fetch_sub(1, Ordering::SeqCst);
         result

@@ -311,10 +311,10 @@ fn a_report_without_output_yet_shows_its_error() {
 }
 
 /// A real browser, when one is installed (Debian's chromium): the injected
-/// script runs and connects to the event stream. Skipped without chromium;
-/// CI does not need it.
+/// script runs, connects to the event stream, and reloads the page after an
+/// edit. Skipped without chromium; CI does not need it.
 #[test]
-fn a_real_browser_connects_to_the_event_stream() {
+fn a_real_browser_reloads_the_page_after_an_edit() {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|b| {
@@ -328,7 +328,7 @@ fn a_real_browser_connects_to_the_event_stream() {
         eprintln!("skipped: no chromium");
         return;
     };
-    let (_p, _s, port) = served(&[]);
+    let (p, _s, port) = served(&[]);
     let profile = tempfile::tempdir().unwrap();
     /// Kills the browser when the test ends, however it ends.
     struct Browser(std::process::Child);
@@ -356,9 +356,21 @@ fn a_real_browser_connects_to_the_event_stream() {
             .spawn()
             .unwrap(),
     );
-    eventually("the browser's event stream", || {
+    let status = |key: &str| -> u64 {
         let (_, status) = get(port, "/__dossier/status");
         let v: serde_json::Value = serde_json::from_str(&status).unwrap();
-        v["streams"].as_u64().unwrap_or(0) >= 1
+        v[key].as_u64().unwrap_or(0)
+    };
+    eventually("the browser's event stream", || status("streams") >= 1);
+    assert_eq!(status("streams_opened"), 1);
+    // An edit makes the page reload, which opens a new stream.
+    p.write(
+        "data/numbers.csv",
+        "label,value
+a,5
+",
+    );
+    eventually("the reloaded page's event stream", || {
+        status("streams_opened") >= 2
     });
 }
