@@ -10,6 +10,8 @@
 //! - [`host`]: the only door to the file system: sandbox and the record of what a run read.
 //! - [`data`]: the data package catalogue, typed loading and validation.
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
+//! - [`watch`]: watch mode, a loop around the pipeline that rebuilds what changed.
+//! - [`serve`]: the live preview, an HTTP server over the output folder on top of [`watch`].
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -24,6 +26,8 @@ pub mod host;
 pub mod pipeline;
 pub mod render;
 pub mod script;
+pub mod serve;
+pub mod watch;
 
 /// The version string shown by `dossier --version` and recorded in provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

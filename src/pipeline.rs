@@ -1,8 +1,10 @@
 //! The one run pipeline. `dossier run` calls [`run_script`]; the briefing
-//! renderer, watch mode, the scheduler and the notebook kernel are built on
-//! the same call, so evaluation is implemented once.
+//! renderer ([`render_report`]), watch mode and `serve`
+//! ([`render_report_cancellable`]), the scheduler and the notebook kernel
+//! are built on the same calls, so evaluation is implemented once.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,6 +48,17 @@ pub fn run_script(
     }
 }
 
+/// A size for people: 84.2 KB.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else if bytes >= 1_000 {
+        format!("{:.1} KB", bytes as f64 / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
 /// One written output file.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -62,6 +75,9 @@ pub struct Rendered {
     pub duration: Duration,
 }
 
+/// The [`Diagnostic::kind`] of a run stopped by its cancellation flag.
+pub const CANCELLED: &str = "cancelled";
+
 /// Renders one report: runs its script, fills its template with the
 /// script's variables, adds the provenance appendix, and writes each format
 /// atomically into the output folder. On any error nothing is written, so
@@ -73,6 +89,23 @@ pub fn render_report(
     formats: &[crate::render::report::Format],
     sink: Sink,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
+    render_report_cancellable(config, spec, cli_params, formats, sink, None)
+}
+
+/// [`render_report`] that stops early once `cancel` is set (watch mode sets
+/// it when a file changes during a run). The flag is checked at every Rhai
+/// operation and between the stages (script, context, template, each
+/// output); a single Polars `collect` already running is not interrupted, so
+/// the run stops when it returns. A cancelled run writes nothing and fails
+/// with a diagnostic of kind [`CANCELLED`].
+pub fn render_report_cancellable(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    formats: &[crate::render::report::Format],
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
     use crate::render::report::{inject_provenance, Format, Provenance};
     let started = Instant::now();
     let mut params = config.params.clone();
@@ -83,16 +116,38 @@ pub fn render_report(
     );
     params.extend(cli_params.clone());
     let mut session = Session::new(config.clone(), &params, sink);
-    let fail = |d: Diagnostic, s: &Session| (d, s.host().accesses());
+    let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    if let Some(flag) = &cancel {
+        session.cancel_on(flag.clone());
+    }
+    let fail = |d: Diagnostic, s: &Session| {
+        let d = if is_cancelled() {
+            Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
+                .with_kind(CANCELLED)
+        } else {
+            d
+        };
+        (d, s.host().accesses())
+    };
+    let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
+        if is_cancelled() {
+            Err(fail(Diagnostic::error("cancelled"), s))
+        } else {
+            Ok(())
+        }
+    };
     // The script's value is not used: its variables are the template context.
     let _value = session
         .run_file(&config.root.join(&spec.script))
         .map_err(|d| fail(d, &session))?;
+    check(&session)?;
 
     let context =
         crate::render::context::build(&session, spec, &params).map_err(|d| fail(d, &session))?;
+    check(&session)?;
     let html =
         crate::render::html::render(&session, spec, &context).map_err(|d| fail(d, &session))?;
+    check(&session)?;
     let provenance = Provenance::collect(&config.root, &session.host().accesses(), &params);
     let html = inject_provenance(&html, &provenance.html(spec.lang));
 
@@ -109,6 +164,7 @@ pub fn render_report(
             Format::Pdf => crate::render::pdf::render(&session, spec, &params, &html, &provenance)
                 .map_err(|d| fail(d, &session))?,
         };
+        check(&session)?;
         let path = session
             .host()
             .write_atomic(&rel, &bytes)

@@ -9,6 +9,8 @@ mod new;
 mod render;
 mod repl;
 mod run;
+mod serve;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +38,10 @@ pub enum Command {
     Repl(repl::Args),
     /// Render the reports of dossier.toml (all by default) into the output folder.
     Render(render::Args),
+    /// Render, then rebuild the reports whose inputs change, until Ctrl-C.
+    Watch(watch::Args),
+    /// Watch, and serve the output folder with live reload and error overlays.
+    Serve(serve::Args),
     /// Inspect and validate the data package.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -69,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Repl(a) => repl::execute(a),
         Command::Data(c) => data::execute(c),
         Command::Render(a) => render::execute(a),
+        Command::Watch(a) => watch::execute(a),
+        Command::Serve(a) => serve::execute(a),
         Command::New(a) => new::execute(a),
         Command::Doc(a) => doc::execute(a),
     };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::config::parse_param_flags;
 use crate::diag::Diagnostic;
 use crate::pipeline::render_report;
-use crate::render::report::{parse_formats, reports};
+use crate::render::report::{parse_formats, reports, select};
 use crate::script::stderr_sink;
 
 /// Arguments of `dossier render`.
@@ -24,46 +24,13 @@ pub struct Args {
     pub format: Option<String>,
 }
 
-/// A size for people: 84.2 KB.
-pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    } else if bytes >= 1_000 {
-        format!("{:.1} KB", bytes as f64 / 1e3)
-    } else {
-        format!("{bytes} B")
-    }
-}
+pub use crate::pipeline::human_size;
 
 /// Renders; exit 1 if any report failed (the others still render).
 pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let params = parse_param_flags(&args.params)?;
     let config = Arc::new(super::load_config(None)?);
-    let all = reports(&config)?;
-    if all.is_empty() {
-        return Err(Diagnostic::error("no [[report]] entries in dossier.toml")
-            .with_help("add one: [[report]] name = \"brief\" script = \"scripts/brief.rhai\" template = \"brief.html\""));
-    }
-    let chosen: Vec<_> = if args.names.is_empty() {
-        all.clone()
-    } else {
-        let mut v = Vec::new();
-        for n in &args.names {
-            match all.iter().find(|r| &r.name == n) {
-                Some(r) => v.push(r.clone()),
-                None => {
-                    let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
-                    let mut d = Diagnostic::error(format!("unknown report `{n}`"))
-                        .with_note(format!("the reports are: {}", names.join(", ")));
-                    if let Some(s) = crate::diag::did_you_mean(n, names.iter().copied()) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
-                    }
-                    return Err(d);
-                }
-            }
-        }
-        v
-    };
+    let chosen = select(&reports(&config)?, &args.names)?;
     let override_formats = match &args.format {
         Some(f) => Some(parse_formats(f).map_err(|bad| {
             Diagnostic::error(format!("unknown format `{bad}`"))

@@ -237,6 +237,36 @@ pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
     Ok(out)
 }
 
+/// The reports named in `names` (all of them when `names` is empty), in the
+/// order given; an unknown name is an error that lists the known ones.
+pub fn select(all: &[ReportSpec], names: &[String]) -> Result<Vec<ReportSpec>, Diagnostic> {
+    if all.is_empty() {
+        return Err(Diagnostic::error("no [[report]] entries in dossier.toml")
+            .with_kind("config")
+            .with_help("add one: [[report]] name = \"brief\" script = \"scripts/brief.rhai\" template = \"brief.html\""));
+    }
+    if names.is_empty() {
+        return Ok(all.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for n in names {
+        match all.iter().find(|r| &r.name == n) {
+            Some(r) => chosen.push(r.clone()),
+            None => {
+                let known: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+                let mut d = Diagnostic::error(format!("unknown report `{n}`"))
+                    .with_kind("config")
+                    .with_note(format!("the reports are: {}", known.join(", ")));
+                if let Some(s) = crate::diag::did_you_mean(n, known.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                return Err(d);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
 /// Parses `html,pdf`.
 pub fn parse_formats(s: &str) -> Result<Vec<Format>, String> {
     s.split(',')

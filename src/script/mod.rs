@@ -17,7 +17,7 @@ pub mod values;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use rhai::{Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared, AST};
@@ -72,6 +72,9 @@ pub struct Ctx {
     catalogue: Mutex<Option<Arc<Catalogue>>>,
     started: Mutex<Instant>,
     interrupt: Arc<AtomicBool>,
+    /// A flag owned by the caller (watch mode) that stops every run of this
+    /// session once set; unlike `interrupt`, a new run does not clear it.
+    cancel: OnceLock<Arc<AtomicBool>>,
 }
 
 impl Ctx {
@@ -168,6 +171,7 @@ impl Session {
             catalogue: Mutex::new(None),
             started: Mutex::new(Instant::now()),
             interrupt: Arc::new(AtomicBool::new(false)),
+            cancel: OnceLock::new(),
         });
         values::configure_display();
         let engine = build_engine(&ctx, sink);
@@ -215,6 +219,23 @@ impl Session {
     /// A flag that, once set, stops the running script at its next operation.
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
         self.ctx.interrupt.clone()
+    }
+
+    /// Stops this session's runs as soon as `flag` is set (checked at every
+    /// Rhai operation). The caller keeps the flag; a session takes one such
+    /// flag for its lifetime (a second call is ignored). A long call inside
+    /// Rust, such as one Polars `collect`, is not interrupted: the run stops
+    /// at the first operation after it returns.
+    pub fn cancel_on(&self, flag: Arc<AtomicBool>) {
+        let _ = self.ctx.cancel.set(flag);
+    }
+
+    /// Whether the flag given to [`Session::cancel_on`] has been set.
+    pub fn cancelled(&self) -> bool {
+        self.ctx
+            .cancel
+            .get()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     /// Runs a script file (path relative to the project root or absolute) in
@@ -302,7 +323,12 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     let max = std::time::Duration::from_secs_f64(limits.max_seconds);
     let progress_ctx = ctx.clone();
     engine.on_progress(move |ops| {
-        if progress_ctx.interrupt.load(Ordering::Relaxed) {
+        if progress_ctx.interrupt.load(Ordering::Relaxed)
+            || progress_ctx
+                .cancel
+                .get()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
             return Some(Dynamic::from(STOP_INTERRUPT));
         }
         // Reading the clock every operation is measurable; every 256 is not.

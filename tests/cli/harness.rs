@@ -153,3 +153,132 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A `dossier` process running in the background (watch, serve), with its
+/// output collected as it comes. Killed when dropped, so a failing test
+/// leaves no process behind.
+pub struct Background {
+    child: std::process::Child,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// How long a background test waits for a condition. Generous: a debug
+/// build on a loaded two-core machine can take seconds for a first render.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(90);
+
+impl Background {
+    /// Starts `dossier ARGS` in `dir`.
+    pub fn start(dir: &Path, args: &[&str]) -> Background {
+        use std::io::Read;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dossier"))
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn dossier");
+        let collect = |mut pipe: Box<dyn Read + Send>| {
+            let buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+            let b = buf.clone();
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    b.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&chunk[..n]));
+                }
+            });
+            buf
+        };
+        let stdout = collect(Box::new(child.stdout.take().unwrap()));
+        let stderr = collect(Box::new(child.stderr.take().unwrap()));
+        Background {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until `cond(stdout, stderr)` holds; panics with both after [`PATIENCE`].
+    pub fn wait_for(&mut self, what: &str, cond: impl Fn(&str, &str) -> bool) {
+        let start = std::time::Instant::now();
+        loop {
+            if cond(&self.stdout(), &self.stderr()) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the readers drain the pipes before reporting.
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                if cond(&self.stdout(), &self.stderr()) {
+                    return;
+                }
+                panic!(
+                    "dossier exited ({status}) while waiting for {what}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout(),
+                    self.stderr()
+                );
+            }
+            if start.elapsed() > PATIENCE {
+                panic!(
+                    "timed out waiting for {what}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout(),
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Sends Ctrl-C (SIGINT) and waits for the exit status.
+    pub fn interrupt(&mut self) -> i32 {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
+        }
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "dossier did not stop after Ctrl-C\nstdout:\n{}\nstderr:\n{}",
+                self.stdout(),
+                self.stderr()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `cond` until it holds; panics with `what` after [`PATIENCE`].
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

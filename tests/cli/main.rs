@@ -17,3 +17,5 @@ mod repl;
 mod run;
 mod sandbox;
 mod scripts;
+mod serve;
+mod watch;
