@@ -10,6 +10,7 @@
 //! - [`host`]: the only door to the file system: sandbox and the record of what a run read.
 //! - [`data`]: the data package catalogue, typed loading and validation.
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
+//! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -23,6 +24,7 @@ pub mod diag;
 pub mod host;
 pub mod pipeline;
 pub mod render;
+pub mod schedule;
 pub mod script;
 
 /// The version string shown by `dossier --version` and recorded in provenance.

@@ -73,6 +73,22 @@ pub fn render_report(
     formats: &[crate::render::report::Format],
     sink: Sink,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
+    let out_dir = config.output_dir.clone();
+    render_report_to(config, spec, cli_params, formats, sink, &out_dir)
+}
+
+/// [`render_report`] with the folder the outputs go to chosen by the caller:
+/// `out_dir` must lie inside the project's output folder (the host refuses
+/// anything else). The scheduler renders into a staging folder under `out/`
+/// and publishes it only when every report of the run succeeded.
+pub fn render_report_to(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    formats: &[crate::render::report::Format],
+    sink: Sink,
+    out_dir: &Path,
+) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
     use crate::render::report::{inject_provenance, Format, Provenance};
     let started = Instant::now();
     let mut params = config.params.clone();
@@ -100,7 +116,7 @@ pub fn render_report(
     for format in formats {
         let rel = format!(
             "{}/{}.{}",
-            config.display_path(&config.output_dir),
+            config.display_path(out_dir),
             spec.output,
             format.extension()
         );
