@@ -15,4 +15,5 @@ mod readme;
 mod repl;
 mod run;
 mod sandbox;
+mod schedule;
 mod scripts;
