@@ -51,6 +51,12 @@ pub fn execute(
     scheduled: DateTime<Utc>,
     staging: &Path,
 ) -> ExecResult {
+    // The first line of run.log: when the run's process began (the
+    // benchmark compares it with the scheduled time).
+    eprintln!(
+        "dossier: run process started at {}",
+        crate::schedule::history::stamp(Utc::now())
+    );
     let result = match render_all(config, name, scheduled, staging) {
         Ok(outputs) => ExecResult {
             ok: true,

@@ -163,9 +163,10 @@ pub struct History {
     path: PathBuf,
 }
 
-/// A time as stored: UTC, milliseconds, `Z` (sorts as text).
+/// A time as stored: UTC, microseconds, `Z` (sorts as text; fine enough
+/// to measure how late a run started).
 pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
@@ -368,6 +369,10 @@ impl History {
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
+        if ids.is_empty() {
+            // Nothing to mark: no write, no sync.
+            return Ok(ids);
+        }
         let note = format!(
             "interrupted: the process running it stopped (crash, kill or power loss) before the run ended; found at {}",
             stamp(now)
@@ -470,7 +475,10 @@ mod tests {
             .unwrap();
         let row = h.last("morning").unwrap().unwrap();
         assert_eq!(row.status, Status::Running);
-        assert_eq!(row.started_at.as_deref(), Some("2026-11-29T02:00:00.004Z"));
+        assert_eq!(
+            row.started_at.as_deref(),
+            Some("2026-11-29T02:00:00.004000Z")
+        );
         assert_eq!(
             h.last_due("morning").unwrap(),
             Some(t("2026-11-29T02:00:00Z"))
@@ -515,7 +523,7 @@ mod tests {
         assert!(row
             .error
             .unwrap()
-            .contains("found at 2026-11-29T03:00:00.000Z"));
+            .contains("found at 2026-11-29T03:00:00.000000Z"));
         assert!(h.running_jobs().unwrap().is_empty());
     }
 }

@@ -524,13 +524,16 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
             trigger,
             attempt: 1,
         });
+        // The run starts now: read the clock again (the lock and the plan
+        // took a moment) so `started_at` is when the run was recorded.
+        let started = self.clock.now();
         let new_run = occ.map(|o| NewRun {
             job: &slot.spec.name,
             trigger: o.trigger.as_str(),
             attempt: 1,
             scheduled_at: o.scheduled.with_timezone(&tz).to_rfc3339(),
             scheduled_utc: o.scheduled,
-            started_at: now,
+            started_at: started,
         });
         let result = self
             .history
@@ -559,7 +562,7 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
             ));
         }
         match (occ, row) {
-            (Some(o), Some(row)) => self.launch(i, o, row, lock, now),
+            (Some(o), Some(row)) => self.launch(i, o, row, lock, started),
             _ => drop(lock),
         }
     }

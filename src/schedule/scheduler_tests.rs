@@ -220,7 +220,7 @@ fn a_first_start_runs_nothing_until_the_next_occurrence() {
             Status::Succeeded,
             "schedule".into(),
             1,
-            "2026-11-29T02:00:00.000Z".into()
+            "2026-11-29T02:00:00.000000Z".into()
         )]
     );
     // Published: the archive under the local scheduled time, and latest.
@@ -263,19 +263,19 @@ fn catch_up_once_after_downtime_runs_the_latest_once() {
                 Status::Missed,
                 "schedule".into(),
                 0,
-                "2026-11-27T02:00:00.000Z".into()
+                "2026-11-27T02:00:00.000000Z".into()
             ),
             (
                 Status::Missed,
                 "schedule".into(),
                 0,
-                "2026-11-28T02:00:00.000Z".into()
+                "2026-11-28T02:00:00.000000Z".into()
             ),
             (
                 Status::Succeeded,
                 "catch-up".into(),
                 1,
-                "2026-11-29T02:00:00.000Z".into()
+                "2026-11-29T02:00:00.000000Z".into()
             ),
         ]
     );
@@ -305,7 +305,7 @@ fn catch_up_skip_records_every_missed_occurrence_and_runs_nothing() {
     let rows = w.rows();
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r.0 == Status::Missed));
-    assert_eq!(rows[2].3, "2026-11-29T02:00:00.000Z");
+    assert_eq!(rows[2].3, "2026-11-29T02:00:00.000000Z");
     // Restarting does not record them again.
     drop(s);
     let mut s = w
@@ -437,9 +437,9 @@ fn retries_back_off_then_the_failure_hook_runs_once() {
     assert_eq!(
         starts,
         [
-            (1, "2026-11-29T02:00:00.000Z".to_string(), Status::Failed),
-            (2, "2026-11-29T02:00:30.100Z".to_string(), Status::Failed),
-            (3, "2026-11-29T02:01:30.200Z".to_string(), Status::Failed),
+            (1, "2026-11-29T02:00:00.000000Z".to_string(), Status::Failed),
+            (2, "2026-11-29T02:00:30.100000Z".to_string(), Status::Failed),
+            (3, "2026-11-29T02:01:30.200000Z".to_string(), Status::Failed),
         ]
     );
     // The hook is a real process: wait (in real time) for it to be reaped.
