@@ -12,6 +12,7 @@
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
 //! - [`watch`]: watch mode, a loop around the pipeline that rebuilds what changed.
 //! - [`serve`]: the live preview, an HTTP server over the output folder on top of [`watch`].
+//! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -25,6 +26,7 @@ pub mod diag;
 pub mod host;
 pub mod pipeline;
 pub mod render;
+pub mod schedule;
 pub mod script;
 pub mod serve;
 pub mod watch;

@@ -89,7 +89,8 @@ pub fn render_report(
     formats: &[crate::render::report::Format],
     sink: Sink,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
-    render_report_cancellable(config, spec, cli_params, formats, sink, None)
+    let out_dir = config.output_dir.clone();
+    render_report_in(config, spec, cli_params, formats, sink, None, &out_dir)
 }
 
 /// [`render_report`] that stops early once `cancel` is set (watch mode sets
@@ -105,6 +106,36 @@ pub fn render_report_cancellable(
     formats: &[crate::render::report::Format],
     sink: Sink,
     cancel: Option<Arc<AtomicBool>>,
+) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
+    let out_dir = config.output_dir.clone();
+    render_report_in(config, spec, cli_params, formats, sink, cancel, &out_dir)
+}
+
+/// [`render_report`] with the folder the outputs go to chosen by the caller:
+/// `out_dir` must lie inside the project's output folder (the host refuses
+/// anything else). The scheduler renders into a staging folder under `out/`
+/// and publishes it only when every report of the run succeeded.
+pub fn render_report_to(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    formats: &[crate::render::report::Format],
+    sink: Sink,
+    out_dir: &Path,
+) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
+    render_report_in(config, spec, cli_params, formats, sink, None, out_dir)
+}
+
+/// The one implementation behind the three entry points above.
+#[allow(clippy::too_many_arguments)]
+fn render_report_in(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    formats: &[crate::render::report::Format],
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+    out_dir: &Path,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
     use crate::render::report::{inject_provenance, Format, Provenance};
     let started = Instant::now();
@@ -155,7 +186,7 @@ pub fn render_report_cancellable(
     for format in formats {
         let rel = format!(
             "{}/{}.{}",
-            config.display_path(&config.output_dir),
+            config.display_path(out_dir),
             spec.output,
             format.extension()
         );

@@ -9,6 +9,7 @@ mod new;
 mod render;
 mod repl;
 mod run;
+mod schedule;
 mod serve;
 mod watch;
 
@@ -49,6 +50,9 @@ pub enum Command {
     New(new::Args),
     /// Show the script API reference (functions, signatures, examples).
     Doc(doc::Args),
+    /// Scheduled briefings: run the scheduler, list jobs, trigger a run, show the history.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::execute(a),
         Command::New(a) => new::execute(a),
         Command::Doc(a) => doc::execute(a),
+        Command::Schedule(c) => schedule::execute(c),
     };
     match result {
         Ok(code) => code,

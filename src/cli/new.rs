@@ -104,7 +104,7 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
         std::fs::write(dir.join("data").join(file), text).map_err(io)?;
     }
     std::fs::write(dir.join("scripts/example.rhai"), EXAMPLE).map_err(io)?;
-    std::fs::write(dir.join(".gitignore"), "out/\n").map_err(io)?;
+    std::fs::write(dir.join(".gitignore"), "out/\n.dossier/\n").map_err(io)?;
     println!("created {}", dir.display());
     println!(
         "  dossier.toml, data/ (the relations dataset), scripts/example.rhai, reports/example.html"

@@ -628,7 +628,6 @@ impl Converter {
         out.push_str(&format!(
             "#block(breakable: false, above: 0.8em, below: 1em)[#set text(dir: ltr)\n{img}]\n\n"
         ));
-        let _ = node;
     }
 
     fn table(&mut self, node: &Handle, out: &mut String) {

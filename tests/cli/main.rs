@@ -16,6 +16,7 @@ mod readme;
 mod repl;
 mod run;
 mod sandbox;
+mod schedule;
 mod scripts;
 mod serve;
 mod watch;
