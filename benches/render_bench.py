@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/dossier-target"))
-BIN = TARGET / "release" / "dossier"
+BIN = Path(os.environ.get("DOSSIER_BIN", TARGET / "release" / "dossier"))
 
 
 def timed(args):

@@ -41,11 +41,34 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let started = std::time::Instant::now();
     let mut failed = 0;
     let mut written = Vec::new();
-    for spec in &chosen {
-        let formats = override_formats
-            .clone()
-            .unwrap_or_else(|| spec.formats.clone());
-        match render_report(config.clone(), spec, &params, &formats, stderr_sink()) {
+    // Reports are independent: render them side by side (each report is one
+    // thread; Polars parallelises inside), then report in the order asked.
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chosen
+            .iter()
+            .map(|spec| {
+                let formats = override_formats
+                    .clone()
+                    .unwrap_or_else(|| spec.formats.clone());
+                let config = config.clone();
+                let params = &params;
+                scope.spawn(move || render_report(config, spec, params, &formats, stderr_sink()))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err((
+                        Diagnostic::error("internal error: a report's thread panicked"),
+                        Vec::new(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    for (spec, result) in chosen.iter().zip(results) {
+        match result {
             Ok(r) => {
                 let outs: Vec<String> = r
                     .outputs
