@@ -42,6 +42,11 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// silent for much longer than this.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
 
+/// How long shutting down waits for its own wake-up connection to the
+/// listener (a loopback connect takes microseconds; this only bounds a
+/// listener that is already gone).
+const WAKE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// How long an `EventSource` waits before reconnecting after the server
 /// went away (sent as `retry:`): a restarted `dossier serve` is back in
 /// about this time.
@@ -561,7 +566,7 @@ impl Server {
         self.stop.store(true, Ordering::SeqCst);
         self.state.close();
         // Wake the blocking accept with a connection of our own.
-        let _ = TcpStream::connect_timeout(&reachable(self.addr), Duration::from_secs(1));
+        let _ = TcpStream::connect_timeout(&reachable(self.addr), WAKE_TIMEOUT);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -48,6 +48,14 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// wait longer than this.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// The most reports of one run rendered at the same time (fewer on
+/// machines with fewer cores). Rebuilding the English and Arabic briefings
+/// side by side instead of one after the other cut the rebuild from 120 to
+/// 71 ms (median) on two cores (see BENCHMARKS.md); more than four at once
+/// would mostly add memory, as Polars already spreads each query over every
+/// core.
+pub const MAX_PARALLEL_REPORTS: usize = 4;
+
 /// The project file, whose change reloads the configuration.
 pub const PROJECT_FILE: &str = "dossier.toml";
 
@@ -632,50 +640,57 @@ impl Loop {
     }
 }
 
-/// The build thread: one run at a time, each report through the pipeline.
+/// The build thread: one run at a time; the reports of a run render in
+/// parallel (see [`MAX_PARALLEL_REPORTS`]), each through the pipeline, and
+/// are reported in `dossier.toml` order.
 fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
     for job in jobs {
         let started = Instant::now();
-        let mut results = Vec::new();
-        for spec in job.specs {
-            let t = Instant::now();
-            let result = if job.cancel.load(Ordering::SeqCst) {
-                Err((
-                    Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
-                        .with_kind(CANCELLED),
-                    Vec::new(),
-                ))
-            } else {
-                let formats = job.formats.clone().unwrap_or_else(|| spec.formats.clone());
-                // A bug (a panic outside the guarded Polars calls) fails
-                // this report; it must not end the loop.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    render_report_cancellable(
-                        job.config.clone(),
-                        &spec,
-                        &job.params,
-                        &formats,
-                        job.sink.clone(),
-                        Some(job.cancel.clone()),
-                    )
-                }))
-                .unwrap_or_else(|panic| {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
-                    Err((
-                        Diagnostic::error(format!(
-                            "report `{}`: internal error: {what}",
-                            spec.name
+        let n = job.specs.len();
+        let threads = std::thread::available_parallelism()
+            .map(|p| p.get())
+            .unwrap_or(1)
+            .min(MAX_PARALLEL_REPORTS)
+            .min(n)
+            .max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: std::sync::Mutex<Vec<Option<(RenderResult, Duration)>>> =
+            std::sync::Mutex::new((0..n).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(spec) = job.specs.get(i) else { break };
+                    let t = Instant::now();
+                    let result = render_one(&job, spec);
+                    if let Ok(mut s) = slots.lock() {
+                        s[i] = Some((result, t.elapsed()));
+                    }
+                });
+            }
+        });
+        let slots = slots.into_inner().unwrap_or_default();
+        let results = job
+            .specs
+            .iter()
+            .cloned()
+            .zip(slots)
+            .map(|(spec, slot)| {
+                let (result, duration) = slot.unwrap_or_else(|| {
+                    (
+                        Err((
+                            Diagnostic::error(format!(
+                                "report `{}`: the build thread failed",
+                                spec.name
+                            )),
+                            Vec::new(),
                         )),
-                        Vec::new(),
-                    ))
-                })
-            };
-            results.push((spec, result, t.elapsed()));
-        }
+                        Duration::ZERO,
+                    )
+                });
+                (spec, result, duration)
+            })
+            .collect();
         let finished = Finished {
             results,
             duration: started.elapsed(),
@@ -685,4 +700,39 @@ fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
             return;
         }
     }
+}
+
+/// Renders one report of a job, unless the job was cancelled already.
+fn render_one(job: &Job, spec: &ReportSpec) -> RenderResult {
+    if job.cancel.load(Ordering::SeqCst) {
+        return Err((
+            Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
+                .with_kind(CANCELLED),
+            Vec::new(),
+        ));
+    }
+    let formats = job.formats.clone().unwrap_or_else(|| spec.formats.clone());
+    // A bug (a panic outside the guarded Polars calls) fails this report; it
+    // must not end the loop.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        render_report_cancellable(
+            job.config.clone(),
+            spec,
+            &job.params,
+            &formats,
+            job.sink.clone(),
+            Some(job.cancel.clone()),
+        )
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err((
+            Diagnostic::error(format!("report `{}`: internal error: {what}", spec.name)),
+            Vec::new(),
+        ))
+    })
 }

@@ -167,6 +167,13 @@ pub struct Background {
 /// build on a loaded two-core machine can take seconds for a first render.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(90);
 
+/// How often a background test checks its condition: often enough to add
+/// little to a test's time, rarely enough to leave the CPU to dossier.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How long to let the pipe readers catch up after the process exited.
+const DRAIN: std::time::Duration = std::time::Duration::from_millis(200);
+
 impl Background {
     /// Starts `dossier ARGS` in `dir`.
     pub fn start(dir: &Path, args: &[&str]) -> Background {
@@ -223,7 +230,7 @@ impl Background {
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 // Let the readers drain the pipes before reporting.
-                std::thread::sleep(std::time::Duration::from_millis(200));
+                std::thread::sleep(DRAIN);
                 if cond(&self.stdout(), &self.stderr()) {
                     return;
                 }
@@ -240,7 +247,7 @@ impl Background {
                     self.stderr()
                 );
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -253,7 +260,7 @@ impl Background {
         let start = std::time::Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                std::thread::sleep(DRAIN);
                 return status.code().unwrap_or(-1);
             }
             assert!(
@@ -262,7 +269,7 @@ impl Background {
                 self.stdout(),
                 self.stderr()
             );
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
 }
@@ -279,6 +286,6 @@ pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
     while !cond() {
         assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(POLL);
     }
 }
