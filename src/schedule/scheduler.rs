@@ -51,9 +51,9 @@ pub const IDLE_SLICE: Duration = Duration::from_millis(500);
 pub const RUN_POLL: Duration = Duration::from_millis(100);
 
 /// How long, after SIGINT/SIGTERM, running attempts may take to finish
-/// before they are killed and recorded `aborted`: well under the 10 s a
-/// container runtime (`docker stop`) or systemd's shorter setups allow
-/// before their own SIGKILL, so the history is written first.
+/// before they are killed and recorded `aborted`: half of the 10 s that
+/// `docker stop` waits before its own SIGKILL (systemd waits 90 s), so the
+/// history is written before a supervisor escalates.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// Where the scheduler's log lines go (stdout for the CLI).
@@ -306,7 +306,9 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
             s.shutdown(stop);
         }
         s.finished.pop().ok_or_else(|| {
-            Diagnostic::error(format!("the run of `{name}` was stopped before it ended"))
+            Diagnostic::error(format!(
+                "the run of `{name}` did not complete: it could not be recorded, or it was stopped while waiting to retry (see the log above)"
+            ))
         })
     }
 
