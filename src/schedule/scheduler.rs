@@ -46,9 +46,18 @@ use crate::schedule::Paths;
 /// within this; 0.5 s costs two wake-ups a second, which is nothing.
 pub const IDLE_SLICE: Duration = Duration::from_millis(500);
 
-/// How often running attempts and hooks are checked: a run's end is
-/// recorded within this, so durations in the history are accurate to it.
+/// How often running attempts and hooks are checked once a run has gone
+/// on for [`FAST_POLL_WINDOW`]: a long run's end is recorded within this.
 pub const RUN_POLL: Duration = Duration::from_millis(100);
+
+/// How often an attempt is checked in its first [`FAST_POLL_WINDOW`]: a
+/// small briefing renders in tens of milliseconds, and its recorded
+/// duration should say so rather than round up to [`RUN_POLL`].
+pub const FAST_POLL: Duration = Duration::from_millis(10);
+
+/// How long an attempt is checked every [`FAST_POLL`] before every
+/// [`RUN_POLL`]: a hundred cheap checks at most per run.
+pub const FAST_POLL_WINDOW: Duration = Duration::from_secs(1);
 
 /// How long, after SIGINT/SIGTERM, running attempts may take to finish
 /// before they are killed and recorded `aborted`: half of the 10 s that
@@ -918,7 +927,10 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
         }
         for s in &self.slots {
             match &s.state {
-                State::Running(_) => d = d.min(RUN_POLL),
+                State::Running(a) => {
+                    let young = now - a.started < to_chrono(FAST_POLL_WINDOW);
+                    d = d.min(if young { FAST_POLL } else { RUN_POLL });
+                }
                 State::Backoff(p) => d = d.min(to_std(p.until - now)),
                 State::Idle if !self.manual => match s.next_due {
                     Some(n) if n > now => d = d.min(to_std(n - now)),
@@ -992,7 +1004,8 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
                 self.reap_hooks(true);
                 break;
             }
-            self.clock.sleep(RUN_POLL);
+            let hint = self.sleep_hint(self.clock.now());
+            self.clock.sleep(hint.min(RUN_POLL));
         }
         self.say("stop   scheduler stopped");
     }
