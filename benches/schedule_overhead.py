@@ -233,8 +233,10 @@ def main() -> None:
     if not binary.exists():
         sys.exit(f"{binary} does not exist: build it with `cargo build --release`")
 
+    load_before = os.getloadavg()[0]
     idle = idle_phase(binary, a.idle_seconds)
     delay = delay_phase(binary, a.runs)
+    load_after = os.getloadavg()[0]
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -245,7 +247,8 @@ def main() -> None:
     except OSError:
         pass
     print(f"Machine: {os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}. "
-          f"Date: {dt.date.today().isoformat()}. Binary: {binary}.")
+          f"Date: {dt.date.today().isoformat()}. Binary: {binary}. "
+          f"Load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}.")
     print()
     print("| measure | value | target | value / target |")
     print("|---|---:|---:|---:|")

@@ -292,6 +292,13 @@ mod tests {
         assert!(CronSpec::parse("0 9 * * FRI#2").is_ok());
         assert!(CronSpec::parse("0 9 * JAN,JUL 5#L").is_ok());
         assert!(CronSpec::parse("@daily").is_ok());
+        assert!(CronSpec::parse("0 9 15W * *").is_ok());
+        // `+` makes day of month AND weekday: the 1st when it is a Monday
+        // (June 2026 starts on a Monday).
+        assert_eq!(
+            local("0 9 1 * +MON", chrono_tz::UTC, "2026-01-01T00:00:00Z", 1),
+            ["2026-06-01T09:00:00+00:00"]
+        );
         let e = CronSpec::parse("0 7 * *").unwrap_err();
         assert!(e.contains("4 field(s)"), "{e}");
         assert!(CronSpec::parse("0 0 7 * * * 2030").is_err());

@@ -213,9 +213,11 @@ impl History {
                 path.display()
             )));
         }
-        conn.execute_batch(SCHEMA).map_err(&err)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(&err)?;
+        if version < SCHEMA_VERSION {
+            conn.execute_batch(SCHEMA).map_err(&err)?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(&err)?;
+        }
         Ok(History {
             conn,
             path: path.to_path_buf(),

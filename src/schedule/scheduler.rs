@@ -46,14 +46,23 @@ use crate::schedule::Paths;
 /// within this; 0.5 s costs two wake-ups a second, which is nothing.
 pub const IDLE_SLICE: Duration = Duration::from_millis(500);
 
-/// How often running attempts and hooks are checked: a run's end is
-/// recorded within this, so durations in the history are accurate to it.
+/// How often running attempts and hooks are checked once a run has gone
+/// on for [`FAST_POLL_WINDOW`]: a long run's end is recorded within this.
 pub const RUN_POLL: Duration = Duration::from_millis(100);
 
+/// How often an attempt is checked in its first [`FAST_POLL_WINDOW`]: a
+/// small briefing renders in tens of milliseconds, and its recorded
+/// duration should say so rather than round up to [`RUN_POLL`].
+pub const FAST_POLL: Duration = Duration::from_millis(10);
+
+/// How long an attempt is checked every [`FAST_POLL`] before every
+/// [`RUN_POLL`]: a hundred cheap checks at most per run.
+pub const FAST_POLL_WINDOW: Duration = Duration::from_secs(1);
+
 /// How long, after SIGINT/SIGTERM, running attempts may take to finish
-/// before they are killed and recorded `aborted`: well under the 10 s a
-/// container runtime (`docker stop`) or systemd's shorter setups allow
-/// before their own SIGKILL, so the history is written first.
+/// before they are killed and recorded `aborted`: half of the 10 s that
+/// `docker stop` waits before its own SIGKILL (systemd waits 90 s), so the
+/// history is written before a supervisor escalates.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// Where the scheduler's log lines go (stdout for the CLI).
@@ -306,7 +315,9 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
             s.shutdown(stop);
         }
         s.finished.pop().ok_or_else(|| {
-            Diagnostic::error(format!("the run of `{name}` was stopped before it ended"))
+            Diagnostic::error(format!(
+                "the run of `{name}` did not complete: it could not be recorded, or it was stopped while waiting to retry (see the log above)"
+            ))
         })
     }
 
@@ -916,7 +927,10 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
         }
         for s in &self.slots {
             match &s.state {
-                State::Running(_) => d = d.min(RUN_POLL),
+                State::Running(a) => {
+                    let young = now - a.started < to_chrono(FAST_POLL_WINDOW);
+                    d = d.min(if young { FAST_POLL } else { RUN_POLL });
+                }
                 State::Backoff(p) => d = d.min(to_std(p.until - now)),
                 State::Idle if !self.manual => match s.next_due {
                     Some(n) if n > now => d = d.min(to_std(n - now)),
@@ -990,7 +1004,8 @@ impl<C: Clock, E: Executor> Scheduler<C, E> {
                 self.reap_hooks(true);
                 break;
             }
-            self.clock.sleep(RUN_POLL);
+            let hint = self.sleep_hint(self.clock.now());
+            self.clock.sleep(hint.min(RUN_POLL));
         }
         self.say("stop   scheduler stopped");
     }

@@ -41,21 +41,25 @@ fn job(name: &str, cron: &str, tz: &str) -> JobSpec {
 /// What the fake executor does with the next attempts, and what it saw.
 #[derive(Default)]
 struct Script {
-    /// (polls before the attempt ends, succeeds?) for successive attempts;
-    /// when empty, attempts succeed at the first poll.
-    steps: VecDeque<(usize, bool)>,
+    /// (how long the attempt takes on the test clock, succeeds?) for
+    /// successive attempts; when empty, attempts succeed at once.
+    steps: VecDeque<(Duration, bool)>,
     started: Vec<RunRequest>,
     live: usize,
     max_live: usize,
     killed: usize,
 }
 
-#[derive(Clone, Default)]
-struct Fake(Arc<Mutex<Script>>);
+/// Runs that never end by themselves.
+const FOREVER: Duration = Duration::MAX;
+
+#[derive(Clone)]
+struct Fake(Arc<Mutex<Script>>, Arc<TestClock>);
 
 struct FakeHandle {
     script: Arc<Mutex<Script>>,
-    polls_left: usize,
+    clock: Arc<TestClock>,
+    ends: Option<DateTime<Utc>>,
     ok: bool,
     staging: std::path::PathBuf,
     done: Option<Outcome>,
@@ -67,10 +71,14 @@ impl Executor for Fake {
         s.started.push(req.clone());
         s.live += 1;
         s.max_live = s.max_live.max(s.live);
-        let (polls, ok) = s.steps.pop_front().unwrap_or((0, true));
+        let (takes, ok) = s.steps.pop_front().unwrap_or((Duration::ZERO, true));
+        let ends = chrono::Duration::from_std(takes)
+            .ok()
+            .map(|d| self.1.now() + d);
         Ok(Box::new(FakeHandle {
             script: self.0.clone(),
-            polls_left: polls,
+            clock: self.1.clone(),
+            ends,
             ok,
             staging: req.staging.clone(),
             done: None,
@@ -81,9 +89,9 @@ impl Executor for Fake {
 impl RunHandle for FakeHandle {
     fn poll(&mut self) -> Option<Outcome> {
         if self.done.is_none() {
-            if self.polls_left > 0 {
-                self.polls_left -= 1;
-                return None;
+            match self.ends {
+                Some(t) if self.clock.now() >= t => {}
+                _ => return None,
             }
             let outcome = if self.ok {
                 std::fs::write(self.staging.join("brief.html"), "<p>brief</p>").unwrap();
@@ -130,10 +138,11 @@ struct World {
 
 impl World {
     fn new(start: &str) -> World {
+        let clock = Arc::new(TestClock::new(t(start)));
         World {
             dir: tempfile::tempdir().unwrap(),
-            clock: Arc::new(TestClock::new(t(start))),
-            fake: Fake::default(),
+            fake: Fake(Arc::default(), clock.clone()),
+            clock,
             lines: Arc::default(),
         }
     }
@@ -362,8 +371,10 @@ fn a_suspend_fires_one_run_not_a_storm_and_a_clock_step_back_no_rerun() {
 #[test]
 fn never_two_runs_of_a_job_at_once() {
     let w = World::new("2026-11-29T10:00:00.500Z");
-    // Every second; each attempt takes 25 polls (2.5 s).
-    w.fake.0.lock().unwrap().steps = (0..10).map(|_| (25, true)).collect();
+    // Every second; each attempt takes 2.5 s.
+    w.fake.0.lock().unwrap().steps = (0..10)
+        .map(|_| (Duration::from_millis(2500), true))
+        .collect();
     let mut s = w.open(vec![job("fast", "* * * * * *", "UTC")]).unwrap();
     w.run_until(&mut s, "2026-11-29T10:00:10.600Z");
     let script = w.fake.0.lock().unwrap();
@@ -411,7 +422,7 @@ fn a_run_elsewhere_holds_the_job_and_the_due_run_waits() {
 #[test]
 fn retries_back_off_then_the_failure_hook_runs_once() {
     let w = World::new("2026-11-29T01:59:59Z");
-    w.fake.0.lock().unwrap().steps = VecDeque::from([(0, false), (0, false), (0, false)]);
+    w.fake.0.lock().unwrap().steps = VecDeque::from([(Duration::ZERO, false); 3]);
     let hook_file = w.dir.path().join("hook.txt");
     let mut j = job("morning", "0 7 * * *", "Asia/Almaty");
     j.retries = 2;
@@ -438,8 +449,8 @@ fn retries_back_off_then_the_failure_hook_runs_once() {
         starts,
         [
             (1, "2026-11-29T02:00:00.000000Z".to_string(), Status::Failed),
-            (2, "2026-11-29T02:00:30.100000Z".to_string(), Status::Failed),
-            (3, "2026-11-29T02:01:30.200000Z".to_string(), Status::Failed),
+            (2, "2026-11-29T02:00:30.010000Z".to_string(), Status::Failed),
+            (3, "2026-11-29T02:01:30.020000Z".to_string(), Status::Failed),
         ]
     );
     // The hook is a real process: wait (in real time) for it to be reaped.
@@ -460,7 +471,7 @@ fn retries_back_off_then_the_failure_hook_runs_once() {
 #[test]
 fn a_run_past_its_timeout_is_killed_and_recorded() {
     let w = World::new("2026-11-29T01:59:59Z");
-    w.fake.0.lock().unwrap().steps = VecDeque::from([(usize::MAX, true)]);
+    w.fake.0.lock().unwrap().steps = VecDeque::from([(FOREVER, true)]);
     let mut j = job("morning", "0 7 * * *", "Asia/Almaty");
     j.timeout = Duration::from_secs(10);
     let mut s = w.open(vec![j]).unwrap();
@@ -475,7 +486,8 @@ fn a_run_past_its_timeout_is_killed_and_recorded() {
 #[test]
 fn a_failed_run_keeps_the_last_good_latest() {
     let w = World::new("2026-11-29T01:59:59Z");
-    w.fake.0.lock().unwrap().steps = VecDeque::from([(0, true), (0, false)]);
+    w.fake.0.lock().unwrap().steps =
+        VecDeque::from([(Duration::ZERO, true), (Duration::ZERO, false)]);
     let mut s = w
         .open(vec![job("morning", "0 7 * * *", "Asia/Almaty")])
         .unwrap();
@@ -538,8 +550,8 @@ fn runs_cut_short_are_marked_interrupted_at_the_next_start() {
 #[test]
 fn stopping_lets_a_run_finish_within_the_grace_period() {
     let w = World::new("2026-11-29T01:59:59Z");
-    // Ends after 1 s (10 polls): inside the 2 s grace.
-    w.fake.0.lock().unwrap().steps = VecDeque::from([(10, true)]);
+    // Ends after 1 s: inside the 2 s grace.
+    w.fake.0.lock().unwrap().steps = VecDeque::from([(Duration::from_secs(1), true)]);
     let mut s = w
         .open(vec![job("morning", "0 7 * * *", "Asia/Almaty")])
         .unwrap();
@@ -556,7 +568,7 @@ fn stopping_lets_a_run_finish_within_the_grace_period() {
 #[test]
 fn stopping_aborts_a_run_that_outlasts_the_grace_period() {
     let w = World::new("2026-11-29T01:59:59Z");
-    w.fake.0.lock().unwrap().steps = VecDeque::from([(usize::MAX, true)]);
+    w.fake.0.lock().unwrap().steps = VecDeque::from([(FOREVER, true)]);
     let mut s = w
         .open(vec![job("morning", "0 7 * * *", "Asia/Almaty")])
         .unwrap();

@@ -430,7 +430,7 @@ fn list_shows_the_next_five_runs_in_the_zone_and_in_utc() {
 }
 
 #[test]
-fn the_machine_zone_comes_from_tz_then_utc() {
+fn the_machine_zone_comes_from_tz() {
     let p =
         project_with("[[schedule]]\nname = \"noon\"\nreport = \"tiny\"\ncron = \"0 12 * * *\"\n");
     let list = |tz: Option<&str>| {
