@@ -10,6 +10,8 @@
 //! - [`host`]: the only door to the file system: sandbox and the record of what a run read.
 //! - [`data`]: the data package catalogue, typed loading and validation.
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
+//! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
+//! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -21,6 +23,8 @@ pub mod config;
 pub mod data;
 pub mod diag;
 pub mod host;
+pub mod kernel;
+pub mod notebook;
 pub mod pipeline;
 pub mod render;
 pub mod script;

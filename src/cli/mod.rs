@@ -5,7 +5,9 @@
 mod check;
 mod data;
 mod doc;
+mod kernel;
 mod new;
+mod notebook;
 mod render;
 mod repl;
 mod run;
@@ -43,6 +45,10 @@ pub enum Command {
     New(new::Args),
     /// Show the script API reference (functions, signatures, examples).
     Doc(doc::Args),
+    /// Run a script's cells (`// %%`) and write a notebook page or .ipynb; or turn an .ipynb back into a script.
+    Notebook(notebook::Args),
+    /// The Jupyter kernel (`--connection-file FILE`), and `install`/`uninstall` of its kernelspec.
+    Kernel(kernel::Args),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -71,6 +77,8 @@ pub fn main() -> ExitCode {
         Command::Render(a) => render::execute(a),
         Command::New(a) => new::execute(a),
         Command::Doc(a) => doc::execute(a),
+        Command::Notebook(a) => notebook::execute(a),
+        Command::Kernel(a) => kernel::execute(a),
     };
     match result {
         Ok(code) => code,

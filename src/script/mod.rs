@@ -7,11 +7,13 @@
 //! session across inputs so variables and functions persist.
 
 pub mod chart;
+pub mod display;
 pub mod docs;
 pub mod errors;
 pub mod expr;
 pub mod frame;
 pub mod io;
+pub mod snapshot;
 pub mod template;
 pub mod values;
 
@@ -65,6 +67,11 @@ pub fn stderr_sink() -> Sink {
     })
 }
 
+/// Receives the values a script passes to `display(value)`. Front ends that
+/// show rich output (the notebook kernel, notebook pages) set one; without
+/// it, `display` prints the value's text.
+pub type DisplaySink = Arc<dyn Fn(&Dynamic) + Send + Sync>;
+
 /// State shared by the bindings of one session.
 pub struct Ctx {
     pub config: Arc<Config>,
@@ -72,6 +79,7 @@ pub struct Ctx {
     catalogue: Mutex<Option<Arc<Catalogue>>>,
     started: Mutex<Instant>,
     interrupt: Arc<AtomicBool>,
+    display: Mutex<Option<DisplaySink>>,
 }
 
 impl Ctx {
@@ -168,6 +176,7 @@ impl Session {
             catalogue: Mutex::new(None),
             started: Mutex::new(Instant::now()),
             interrupt: Arc::new(AtomicBool::new(false)),
+            display: Mutex::new(None),
         });
         values::configure_display();
         let engine = build_engine(&ctx, sink);
@@ -215,6 +224,43 @@ impl Session {
     /// A flag that, once set, stops the running script at its next operation.
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
         self.ctx.interrupt.clone()
+    }
+
+    /// Sends the values passed to `display(value)` to `sink` (or, with
+    /// `None`, back to printing their text).
+    pub fn set_display(&self, sink: Option<DisplaySink>) {
+        if let Ok(mut d) = self.ctx.display.lock() {
+            *d = sink;
+        }
+    }
+
+    /// Evaluates source text under a display name without touching the
+    /// host's record of files read, so a caller can see what this input read
+    /// (the notebook cache keys each cell by the files it read).
+    pub fn eval_cell(&mut self, name: &str, code: &str) -> Result<Dynamic, Diagnostic> {
+        self.ctx.host.reset_accesses();
+        self.eval_source(name, code)
+    }
+
+    /// Defines the functions of `code` without running it (restoring cached
+    /// cells: their functions must exist for later cells).
+    pub fn define_functions(&mut self, name: &str, code: &str) -> Result<(), Diagnostic> {
+        self.ctx.host.add_source(Path::new(name), code.into());
+        let mut ast = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))?;
+        ast.set_source(name);
+        self.lib = self.lib.merge(&ast.clone_functions_only());
+        Ok(())
+    }
+
+    /// Adds a variable (restoring a snapshot into a fresh session).
+    pub fn set_variable(&mut self, name: &str, value: Dynamic) {
+        if name == "params" {
+            return;
+        }
+        self.scope.push_dynamic(name.to_string(), value);
     }
 
     /// Runs a script file (path relative to the project root or absolute) in
@@ -317,8 +363,9 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     });
     let out = sink.clone();
     engine.on_print(move |s| out(Stream::Stdout, s));
-    let err = sink;
+    let err = sink.clone();
     engine.on_debug(move |s, _src, _pos| err(Stream::Stderr, s));
+    display::register(&mut engine, ctx, sink);
 
     expr::register(&mut engine);
     frame::register(&mut engine);
