@@ -45,6 +45,12 @@ use message::Message;
 /// queued to writer tasks, and a local client reads them in well under this.
 pub const SHUTDOWN_FLUSH: Duration = Duration::from_millis(100);
 
+/// How often the kernel checks that the process that started it is still
+/// there (as ipykernel's parent poller does): a front end that dies without
+/// a shutdown request must not leave kernels behind. Once a second costs
+/// nothing and ends an orphan quickly.
+pub const PARENT_POLL: Duration = Duration::from_secs(1);
+
 /// Runs the kernel until a shutdown request (on control or shell).
 pub fn run(config: Arc<Config>, info: ConnectionInfo) -> Result<(), Diagnostic> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -155,6 +161,24 @@ async fn serve(config: Arc<Config>, info: ConnectionInfo) -> Result<(), Diagnost
             }
         }
     });
+
+    // The parent: when it goes, so does the kernel.
+    #[cfg(unix)]
+    {
+        let notify = shutdown.clone();
+        // SAFETY: getppid has no preconditions and cannot fail.
+        let parent = unsafe { libc::getppid() };
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(PARENT_POLL).await;
+                // SAFETY: as above.
+                if unsafe { libc::getppid() } != parent {
+                    notify.notify_one();
+                    break;
+                }
+            }
+        });
+    }
 
     // Control: answered here, never queued behind a running cell.
     loop {
