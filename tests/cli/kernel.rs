@@ -190,3 +190,10 @@ fn ipynb_output_is_valid_nbformat_and_converts_back_to_the_script() {
     let r = j.python_test("test_nbformat.py");
     assert_passed(&r, "Ran 1 test", "OK");
 }
+
+#[test]
+fn protocol_details_state_completion_inspect_silent_and_interrupt() {
+    let j = Jupyter::new();
+    let r = j.python_test("test_protocol.py");
+    assert_passed(&r, "Ran 3 tests", "OK");
+}

@@ -233,3 +233,22 @@ fn from_ipynb_writes_the_percent_script_and_bad_input_is_an_error() {
         r.stderr
     );
 }
+
+#[test]
+fn the_readme_notebook_example_runs() {
+    let readme = std::fs::read_to_string(crate::harness::repo().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Notebooks and the Jupyter kernel").unwrap()..];
+    let start = section.find("```rhai\n").unwrap() + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let p = Project::new();
+    p.write("scripts/trade.rhai", &section[start..end]);
+    let r = p.run(&["notebook", "scripts/trade.rhai"]);
+    assert!(r.ok().contains("wrote out/trade.html"), "{}", r.stderr);
+    let html = p.read("out/trade.html");
+    assert!(html.contains("<h1>Trade by reporter</h1>"));
+    assert!(
+        html.contains(">usd_m</th>") && html.contains("<td>KAZ</td>"),
+        "{html}"
+    );
+    assert!(html.contains(">KAZ</text>"), "the chart's legend");
+}
