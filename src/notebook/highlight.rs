@@ -1,5 +1,5 @@
 //! A small Rhai highlighter for notebook pages: comments, strings,
-//! numbers, keywords and function calls become `<span class="…">`; all
+//! numbers, keywords and function calls become `<span class="hl-…">`; all
 //! text is escaped.
 
 use crate::render::format::escape_html;
@@ -30,14 +30,14 @@ pub fn highlight(code: &str) -> String {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
             }
-            span(&mut out, "com", &collect(&chars[start..i]));
+            span(&mut out, "hl-com", &collect(&chars[start..i]));
         } else if c == '/' && chars.get(i + 1) == Some(&'*') {
             i += 2;
             while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
                 i += 1;
             }
             i = (i + 2).min(chars.len());
-            span(&mut out, "com", &collect(&chars[start..i]));
+            span(&mut out, "hl-com", &collect(&chars[start..i]));
         } else if c == '"' || c == '`' || c == '\'' {
             i += 1;
             while i < chars.len() && chars[i] != c {
@@ -47,7 +47,7 @@ pub fn highlight(code: &str) -> String {
                 i += 1;
             }
             i = (i + 1).min(chars.len());
-            span(&mut out, "str", &collect(&chars[start..i]));
+            span(&mut out, "hl-str", &collect(&chars[start..i]));
         } else if c.is_ascii_digit() {
             while i < chars.len()
                 && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
@@ -58,7 +58,7 @@ pub fn highlight(code: &str) -> String {
                 }
                 i += 1;
             }
-            span(&mut out, "num", &collect(&chars[start..i]));
+            span(&mut out, "hl-num", &collect(&chars[start..i]));
         } else if c.is_alphabetic() || c == '_' {
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
@@ -69,11 +69,11 @@ pub fn highlight(code: &str) -> String {
                 j += 1;
             }
             if KEYWORDS.contains(&word.as_str()) {
-                span(&mut out, "kw", &word);
+                span(&mut out, "hl-kw", &word);
             } else if LITERALS.contains(&word.as_str()) {
-                span(&mut out, "num", &word);
+                span(&mut out, "hl-num", &word);
             } else if chars.get(j) == Some(&'(') {
-                span(&mut out, "fn", &word);
+                span(&mut out, "hl-fn", &word);
             } else {
                 out.push_str(&escape_html(&word));
             }
@@ -96,10 +96,12 @@ mod tests {
     #[test]
     fn spans_and_escaping() {
         let h = highlight("let x = col(\"a<b\") > 5; // note & more");
-        assert!(h.starts_with("<span class=\"kw\">let</span> x = <span class=\"fn\">col</span>("));
-        assert!(h.contains("<span class=\"str\">&quot;a&lt;b&quot;</span>"));
-        assert!(h.contains("&gt; <span class=\"num\">5</span>"));
-        assert!(h.contains("<span class=\"com\">// note &amp; more</span>"));
-        assert_eq!(highlight("for i in 1..5 {}"), "<span class=\"kw\">for</span> i <span class=\"kw\">in</span> <span class=\"num\">1</span>..<span class=\"num\">5</span> {}");
+        assert!(
+            h.starts_with("<span class=\"hl-kw\">let</span> x = <span class=\"hl-fn\">col</span>(")
+        );
+        assert!(h.contains("<span class=\"hl-str\">&quot;a&lt;b&quot;</span>"));
+        assert!(h.contains("&gt; <span class=\"hl-num\">5</span>"));
+        assert!(h.contains("<span class=\"hl-com\">// note &amp; more</span>"));
+        assert_eq!(highlight("for i in 1..5 {}"), "<span class=\"hl-kw\">for</span> i <span class=\"hl-kw\">in</span> <span class=\"hl-num\">1</span>..<span class=\"hl-num\">5</span> {}");
     }
 }

@@ -39,13 +39,13 @@ table { border-collapse: collapse; font-size: .85rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .25rem .6rem; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .null { color: var(--muted); }
-.kw { color: #8959a8; font-weight: 600; } .str { color: #4d7a0f; } .num { color: #c35000; } .com { color: #6a737d; font-style: italic; } .fn { color: #1f4e79; }
+.hl-kw { color: #8959a8; font-weight: 600; } .hl-str { color: #4d7a0f; } .hl-num { color: #c35000; } .hl-com { color: #6a737d; font-style: italic; } .hl-fn { color: #1f4e79; }
 .notrun .source { opacity: .6; }
 "#;
 
 /// The page for a notebook run.
 pub fn render(run: &NotebookRun) -> String {
-    let title = run
+    let heading = run
         .cells
         .iter()
         .filter(|c| c.cell.kind == CellKind::Markdown)
@@ -54,8 +54,9 @@ pub fn render(run: &NotebookRun) -> String {
                 .source
                 .lines()
                 .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_string()))
-        })
-        .unwrap_or_else(|| run.script.clone());
+        });
+    // A markdown heading is the page's title (and shows where it is written).
+    let title = heading.clone().unwrap_or_else(|| run.script.clone());
     let mut h = String::new();
     h.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -73,8 +74,12 @@ pub fn render(run: &NotebookRun) -> String {
         .collect();
     params.sort();
     h.push_str(&format!(
-        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{} · {} · {}{}</p>\n</header>\n<main>\n",
-        escape_html(&title),
+        "<header>\n{}<p class=\"meta\">{} · {} · {}{}</p>\n</header>\n<main>\n",
+        if heading.is_some() {
+            String::new()
+        } else {
+            format!("<h1>{}</h1>\n", escape_html(&title))
+        },
         escape_html(&run.script),
         chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
         escape_html(&run.summary()),
@@ -99,6 +104,9 @@ pub fn render(run: &NotebookRun) -> String {
             CellStatus::NotRun => ("notrun", "not run".to_string()),
             CellStatus::Markdown => ("", String::new()),
         };
+        // Cells are numbered as in the script (markdown included), as
+        // diagnostics and the run summary name them.
+        let status = format!("cell {} · {status}", i + 1);
         let prompt = c
             .execution_count
             .filter(|_| c.status != CellStatus::NotRun)

@@ -64,7 +64,7 @@ fn notebook_page_shows_code_outputs_and_markdown_as_valid_html5() {
         "<em>text</em>",
         "&lt;b&gt;raw markup&lt;/b&gt;",
         "<p class=\"title\">Load</p>",
-        "<span class=\"kw\">let</span> df = <span class=\"fn\">frame</span>(",
+        "<span class=\"hl-kw\">let</span> df = <span class=\"hl-fn\">frame</span>(",
         "<pre class=\"stream stdout\">rows: 3</pre>",
         "<td>ISR</td>",
         "<div class=\"figure\" dir=\"ltr\"><svg",
@@ -155,7 +155,7 @@ fn the_cache_reuses_unchanged_cells_and_reruns_from_the_first_change() {
         "{log}"
     );
     assert!(html.contains(">total 6</pre>") && html.contains("<pre class=\"result\">12</pre>"));
-    assert!(html.contains(">cached</span>"));
+    assert!(html.contains("cell 2 · cached</span>"));
 
     // An edit to the last cell: the variables and the function of the cells
     // before it come from the cache.
