@@ -100,6 +100,9 @@ pub struct Executor {
     capture: Capture,
     history: History,
     execution_count: usize,
+    /// Executions that did not count (silent, or without store_history),
+    /// so each input runs under a name of its own.
+    uncounted: usize,
     out: Outbox,
     pending: VecDeque<Message>,
     /// Called on a shell `shutdown_request`, after the reply.
@@ -118,6 +121,7 @@ impl Executor {
             capture,
             history: History::default(),
             execution_count: 0,
+            uncounted: 0,
             out,
             pending: VecDeque::new(),
             on_shutdown,
@@ -140,19 +144,25 @@ impl Executor {
                 },
             };
             self.out.status(&msg, "busy");
-            let failed = self.handle(&msg);
+            let to_abort = self.handle(&msg, &jobs);
             self.out.status(&msg, "idle");
-            if failed && msg.flag("stop_on_error", true) {
-                self.abort_queued(&jobs);
+            for m in to_abort {
+                self.out.status(&m, "busy");
+                self.out.reply(
+                    &m,
+                    json!({ "status": "aborted", "execution_count": self.execution_count }),
+                );
+                self.out.status(&m, "idle");
             }
         }
     }
 
-    /// Handles one request; true when it was an execution that failed.
-    fn handle(&mut self, msg: &Message) -> bool {
+    /// Handles one request; returns the queued executions to abort (after a
+    /// failed execution with `stop_on_error`).
+    fn handle(&mut self, msg: &Message, jobs: &Receiver<Message>) -> Vec<Message> {
         match msg.msg_type() {
             "kernel_info_request" => self.out.reply(msg, kernel_info()),
-            "execute_request" => return self.execute(msg),
+            "execute_request" => return self.execute(msg, jobs),
             "complete_request" => {
                 let code = msg.text("code");
                 let cursor = cursor_pos(msg, code);
@@ -205,10 +215,10 @@ impl Executor {
             // comm_open, comm_msg, comm_close: no comm targets exist, nothing to answer.
             _ => {}
         }
-        false
+        Vec::new()
     }
 
-    fn execute(&mut self, msg: &Message) -> bool {
+    fn execute(&mut self, msg: &Message, jobs: &Receiver<Message>) -> Vec<Message> {
         let code = msg.text("code").to_string();
         let silent = msg.flag("silent", false);
         let store = msg.flag("store_history", true) && !silent;
@@ -231,7 +241,15 @@ impl Executor {
             Arc::new(move |o| publish_output(&out, &parent, &o, count))
         };
         self.capture.set(Some(emit));
-        let result = self.session.eval_source(&format!("In[{count}]"), &code);
+        // Diagnostics name the input; functions defined in it keep pointing
+        // at its text, so every input needs a name of its own.
+        let name = if store {
+            format!("In[{count}]")
+        } else {
+            self.uncounted += 1;
+            format!("In[{count}.{}]", self.uncounted)
+        };
+        let result = self.session.eval_source(&name, &code);
         match result {
             Ok(value) => {
                 let mut text = None;
@@ -254,7 +272,7 @@ impl Executor {
                         "user_expressions": user_expressions,
                     }),
                 );
-                false
+                Vec::new()
             }
             Err(d) => {
                 let e = CellError::from_diagnostic(&d);
@@ -265,6 +283,13 @@ impl Executor {
                 if store {
                     self.history.add(count, &code, None);
                 }
+                // What was queued before this reply goes out is aborted;
+                // what the client sends after seeing it runs.
+                let to_abort = if msg.flag("stop_on_error", true) && !silent {
+                    self.take_queued_executions(jobs)
+                } else {
+                    Vec::new()
+                };
                 self.out.reply(
                     msg,
                     json!({
@@ -277,7 +302,7 @@ impl Executor {
                         "payload": [],
                     }),
                 );
-                true
+                to_abort
             }
         }
     }
@@ -312,22 +337,19 @@ impl Executor {
 
     /// After a failed execution with `stop_on_error`, the executions already
     /// queued are answered `aborted` (as ipykernel does); other requests wait.
-    fn abort_queued(&mut self, jobs: &Receiver<Message>) {
+    fn take_queued_executions(&mut self, jobs: &Receiver<Message>) -> Vec<Message> {
         let mut keep = VecDeque::new();
+        let mut abort = Vec::new();
         let queued: Vec<Message> = self.pending.drain(..).chain(jobs.try_iter()).collect();
         for m in queued {
             if m.msg_type() == "execute_request" {
-                self.out.status(&m, "busy");
-                self.out.reply(
-                    &m,
-                    json!({ "status": "aborted", "execution_count": self.execution_count }),
-                );
-                self.out.status(&m, "idle");
+                abort.push(m);
             } else {
                 keep.push_back(m);
             }
         }
         self.pending = keep;
+        abort
     }
 }
 

@@ -163,6 +163,9 @@ pub struct Session {
     ctx: Arc<Ctx>,
     /// Functions defined by earlier inputs (REPL, cells).
     lib: AST,
+    /// The input (display name) that defined each of those functions, so an
+    /// error inside one points at the input that holds its text.
+    fn_sources: std::collections::HashMap<String, String>,
 }
 
 impl Session {
@@ -187,6 +190,7 @@ impl Session {
             scope,
             ctx,
             lib: AST::empty(),
+            fn_sources: Default::default(),
         }
     }
 
@@ -251,6 +255,9 @@ impl Session {
             .compile_with_scope(&self.scope, code)
             .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))?;
         ast.set_source(name);
+        for f in ast.iter_functions() {
+            self.fn_sources.insert(f.name.to_string(), name.to_string());
+        }
         self.lib = self.lib.merge(&ast.clone_functions_only());
         Ok(())
     }
@@ -293,6 +300,10 @@ impl Session {
         ast.set_source(name);
         let functions = ast.clone_functions_only();
         let full = self.lib.merge(&ast);
+        let before = self.fn_sources.clone();
+        for f in functions.iter_functions() {
+            self.fn_sources.insert(f.name.to_string(), name.to_string());
+        }
         let result = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &full);
@@ -301,8 +312,18 @@ impl Session {
                 self.lib = self.lib.merge(&functions);
                 Ok(v)
             }
-            Err(e) => Err(errors::to_diagnostic(&e, name, self)),
+            Err(e) => {
+                let d = errors::to_diagnostic(&e, name, self);
+                self.fn_sources = before;
+                Err(d)
+            }
         }
+    }
+
+    /// The input that defined function `name` (REPL input, cell), if an
+    /// earlier input did.
+    pub fn function_source(&self, name: &str) -> Option<&str> {
+        self.fn_sources.get(name).map(String::as_str)
     }
 
     /// Parses source text without running it.

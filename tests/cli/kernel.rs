@@ -192,8 +192,8 @@ fn ipynb_output_is_valid_nbformat_and_converts_back_to_the_script() {
 }
 
 #[test]
-fn protocol_details_state_completion_inspect_silent_and_interrupt() {
+fn protocol_details_state_completion_inspect_silent_stop_on_error_and_interrupt() {
     let j = Jupyter::new();
     let r = j.python_test("test_protocol.py");
-    assert_passed(&r, "Ran 3 tests", "OK");
+    assert_passed(&r, "Ran 4 tests", "OK");
 }

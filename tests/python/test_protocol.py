@@ -85,6 +85,32 @@ class Protocol(unittest.TestCase):
         self.assertEqual(ue["bad"]["status"], "error")
         self.assertEqual([o["msg_type"] for o in outputs], ["execute_input"])
 
+    def test_stop_on_error_aborts_queued_executions(self):
+        # The first cell works a while, then fails; the second is queued
+        # behind it by then and is aborted, as ipykernel does.
+        first = self.kc.execute("let w = 0;\nwhile w < 300000 { w += 1; }\nnot_defined_here")
+        second = self.kc.execute('print("must not run")')
+        replies = {}
+        while len(replies) < 2:
+            r = self.kc.get_shell_msg(timeout=TIMEOUT)
+            replies[r["parent_header"]["msg_id"]] = r["content"]
+        self.assertEqual(replies[first]["status"], "error")
+        self.assertEqual(replies[second]["status"], "aborted")
+        # Without stop_on_error the next one runs.
+        third = self.kc.execute("not_defined_either", stop_on_error=False)
+        fourth = self.kc.execute("1 + 2")
+        replies = {}
+        while len(replies) < 2:
+            r = self.kc.get_shell_msg(timeout=TIMEOUT)
+            replies[r["parent_header"]["msg_id"]] = r["content"]
+        self.assertEqual(replies[third]["status"], "error")
+        self.assertEqual(replies[fourth]["status"], "ok")
+        # An error inside a function shows the line of the input that defined it.
+        self.run_cell("fn boom(x) {\n  x + nowhere\n}", store_history=False)
+        reply, _ = self.run_cell("boom(1)")
+        tb = "\n".join(reply["content"]["traceback"])
+        self.assertIn("x + nowhere", tb)
+
     def test_control_kernel_info_and_interrupt_while_running(self):
         # kernel_info on control, with busy/idle for it on IOPub.
         msg = self.kc.session.msg("kernel_info_request", {})
