@@ -97,6 +97,14 @@ impl Host {
         }
     }
 
+    /// Forgets the files recorded, keeping the source texts (a new notebook
+    /// cell in the same session: its errors may still show earlier cells).
+    pub fn reset_accesses(&self) {
+        if let Ok(mut a) = self.accesses.lock() {
+            a.clear();
+        }
+    }
+
     fn record(&self, access: Access) {
         if let Ok(mut a) = self.accesses.lock() {
             a.insert(access);

@@ -13,6 +13,8 @@
 //! - [`watch`]: watch mode, a loop around the pipeline that rebuilds what changed.
 //! - [`serve`]: the live preview, an HTTP server over the output folder on top of [`watch`].
 //! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
+//! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
+//! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -24,6 +26,8 @@ pub mod config;
 pub mod data;
 pub mod diag;
 pub mod host;
+pub mod kernel;
+pub mod notebook;
 pub mod pipeline;
 pub mod render;
 pub mod schedule;

@@ -5,7 +5,9 @@
 mod check;
 mod data;
 mod doc;
+mod kernel;
 mod new;
+mod notebook;
 mod render;
 mod repl;
 mod run;
@@ -53,6 +55,10 @@ pub enum Command {
     /// Scheduled briefings: run the scheduler, list jobs, trigger a run, show the history.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// Run a script's cells (`// %%`) and write a notebook page or .ipynb; or turn an .ipynb back into a script.
+    Notebook(notebook::Args),
+    /// The Jupyter kernel (`--connection-file FILE`), and `install`/`uninstall` of its kernelspec.
+    Kernel(kernel::Args),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -84,6 +90,8 @@ pub fn main() -> ExitCode {
         Command::New(a) => new::execute(a),
         Command::Doc(a) => doc::execute(a),
         Command::Schedule(c) => schedule::execute(c),
+        Command::Notebook(a) => notebook::execute(a),
+        Command::Kernel(a) => kernel::execute(a),
     };
     match result {
         Ok(code) => code,

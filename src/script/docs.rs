@@ -25,6 +25,7 @@ pub fn all() -> Vec<(&'static str, &'static [Doc])> {
         ("expressions", super::expr::DOCS),
         ("charts", super::chart::DOCS),
         ("templates", super::template::DOCS),
+        ("display", super::display::DOCS),
     ]
 }
 

@@ -25,6 +25,13 @@ pub fn to_diagnostic(err: &EvalAltResult, source: &str, session: &Session) -> Di
                 if !src.is_empty() {
                     current = src.clone();
                 }
+                // A function from an earlier input (REPL, cell) runs under
+                // the caller's source name; name the input that defined it.
+                if current == source {
+                    if let Some(def) = session.function_source(name) {
+                        current = def.to_string();
+                    }
+                }
                 e = inner;
             }
             EvalAltResult::ErrorInModule(name, inner, pos) => {

@@ -7,11 +7,13 @@
 //! session across inputs so variables and functions persist.
 
 pub mod chart;
+pub mod display;
 pub mod docs;
 pub mod errors;
 pub mod expr;
 pub mod frame;
 pub mod io;
+pub mod snapshot;
 pub mod template;
 pub mod values;
 
@@ -65,6 +67,11 @@ pub fn stderr_sink() -> Sink {
     })
 }
 
+/// Receives the values a script passes to `display(value)`. Front ends that
+/// show rich output (the notebook kernel, notebook pages) set one; without
+/// it, `display` prints the value's text.
+pub type DisplaySink = Arc<dyn Fn(&Dynamic) + Send + Sync>;
+
 /// State shared by the bindings of one session.
 pub struct Ctx {
     pub config: Arc<Config>,
@@ -75,6 +82,7 @@ pub struct Ctx {
     /// A flag owned by the caller (watch mode) that stops every run of this
     /// session once set; unlike `interrupt`, a new run does not clear it.
     cancel: OnceLock<Arc<AtomicBool>>,
+    display: Mutex<Option<DisplaySink>>,
 }
 
 impl Ctx {
@@ -158,6 +166,9 @@ pub struct Session {
     ctx: Arc<Ctx>,
     /// Functions defined by earlier inputs (REPL, cells).
     lib: AST,
+    /// The input (display name) that defined each of those functions, so an
+    /// error inside one points at the input that holds its text.
+    fn_sources: std::collections::HashMap<String, String>,
 }
 
 impl Session {
@@ -172,6 +183,7 @@ impl Session {
             started: Mutex::new(Instant::now()),
             interrupt: Arc::new(AtomicBool::new(false)),
             cancel: OnceLock::new(),
+            display: Mutex::new(None),
         });
         values::configure_display();
         let engine = build_engine(&ctx, sink);
@@ -182,6 +194,7 @@ impl Session {
             scope,
             ctx,
             lib: AST::empty(),
+            fn_sources: Default::default(),
         }
     }
 
@@ -238,6 +251,46 @@ impl Session {
             .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
+    /// Sends the values passed to `display(value)` to `sink` (or, with
+    /// `None`, back to printing their text).
+    pub fn set_display(&self, sink: Option<DisplaySink>) {
+        if let Ok(mut d) = self.ctx.display.lock() {
+            *d = sink;
+        }
+    }
+
+    /// Evaluates source text under a display name without touching the
+    /// host's record of files read, so a caller can see what this input read
+    /// (the notebook cache keys each cell by the files it read).
+    pub fn eval_cell(&mut self, name: &str, code: &str) -> Result<Dynamic, Diagnostic> {
+        self.ctx.host.reset_accesses();
+        self.eval_source(name, code)
+    }
+
+    /// Defines the functions of `code` without running it (restoring cached
+    /// cells: their functions must exist for later cells).
+    pub fn define_functions(&mut self, name: &str, code: &str) -> Result<(), Diagnostic> {
+        self.ctx.host.add_source(Path::new(name), code.into());
+        let mut ast = self
+            .engine
+            .compile_with_scope(&self.scope, code)
+            .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))?;
+        ast.set_source(name);
+        for f in ast.iter_functions() {
+            self.fn_sources.insert(f.name.to_string(), name.to_string());
+        }
+        self.lib = self.lib.merge(&ast.clone_functions_only());
+        Ok(())
+    }
+
+    /// Adds a variable (restoring a snapshot into a fresh session).
+    pub fn set_variable(&mut self, name: &str, value: Dynamic) {
+        if name == "params" {
+            return;
+        }
+        self.scope.push_dynamic(name.to_string(), value);
+    }
+
     /// Runs a script file (path relative to the project root or absolute) in
     /// this session's scope. Files read are recorded on the host.
     pub fn run_file(&mut self, path: &Path) -> Result<Dynamic, Diagnostic> {
@@ -249,7 +302,26 @@ impl Session {
             &std::env::current_dir().unwrap_or(root),
         )?;
         let display = self.ctx.host.show(&abs);
-        self.eval_named(&display, &text)
+        if !crate::notebook::cells::has_cells(&text) {
+            return self.eval_named(&display, &text);
+        }
+        // A script with `// %%` cells runs cell by cell in one scope, as a
+        // notebook does, so a cell may end in a bare expression. Each cell is
+        // padded to its line in the file so positions stay file positions.
+        let mut value = Dynamic::UNIT;
+        for cell in crate::notebook::cells::parse(&text) {
+            if cell.kind != crate::notebook::cells::CellKind::Code || cell.source.trim().is_empty()
+            {
+                continue;
+            }
+            let code = format!(
+                "{}{}",
+                "\n".repeat(cell.line.saturating_sub(1)),
+                cell.source
+            );
+            value = self.eval_named(&display, &code)?;
+        }
+        Ok(value)
     }
 
     /// Evaluates source text under a display name (REPL input, a cell),
@@ -268,6 +340,10 @@ impl Session {
         ast.set_source(name);
         let functions = ast.clone_functions_only();
         let full = self.lib.merge(&ast);
+        let before = self.fn_sources.clone();
+        for f in functions.iter_functions() {
+            self.fn_sources.insert(f.name.to_string(), name.to_string());
+        }
         let result = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &full);
@@ -276,8 +352,18 @@ impl Session {
                 self.lib = self.lib.merge(&functions);
                 Ok(v)
             }
-            Err(e) => Err(errors::to_diagnostic(&e, name, self)),
+            Err(e) => {
+                let d = errors::to_diagnostic(&e, name, self);
+                self.fn_sources = before;
+                Err(d)
+            }
         }
+    }
+
+    /// The input that defined function `name` (REPL input, cell), if an
+    /// earlier input did.
+    pub fn function_source(&self, name: &str) -> Option<&str> {
+        self.fn_sources.get(name).map(String::as_str)
     }
 
     /// Parses source text without running it.
@@ -343,8 +429,9 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     });
     let out = sink.clone();
     engine.on_print(move |s| out(Stream::Stdout, s));
-    let err = sink;
+    let err = sink.clone();
     engine.on_debug(move |s, _src, _pos| err(Stream::Stderr, s));
+    display::register(&mut engine, ctx, sink);
 
     expr::register(&mut engine);
     frame::register(&mut engine);

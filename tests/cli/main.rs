@@ -3,6 +3,7 @@
 //! projects under `tests/fixtures/<feature>/`.
 
 mod harness;
+mod python;
 
 mod api_docs;
 mod briefings;
@@ -10,7 +11,9 @@ mod charts;
 mod check;
 mod data;
 mod errors;
+mod kernel;
 mod new_project;
+mod notebook;
 mod pdf;
 mod readme;
 mod repl;

@@ -106,3 +106,22 @@ fn repeated_runs_are_deterministic() {
         assert_eq!(p.script("d", code).stdout, a);
     }
 }
+
+#[test]
+fn scripts_with_cells_run_cell_by_cell_and_errors_keep_file_lines() {
+    let p = Project::new();
+    let ok = p.script(
+        "cells",
+        "// %% one\nlet x = 20\n// %% [markdown]\n// Notes\n// %% two\nprint(x + 1);\nx * 2\n",
+    );
+    assert_eq!(ok.ok().trim(), "21");
+    let bad = p.script(
+        "cells_bad",
+        "// %% one\nlet x = 1;\n// %% two\nlet y = col(3);\n",
+    );
+    assert!(
+        bad.fails().contains("scripts/cells_bad.rhai:4:9"),
+        "{}",
+        bad.stderr
+    );
+}
