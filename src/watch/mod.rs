@@ -48,14 +48,6 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// wait longer than this.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-/// The most reports of one run rendered at the same time (fewer on
-/// machines with fewer cores). Rebuilding the English and Arabic briefings
-/// side by side instead of one after the other cut the rebuild from 120 to
-/// 71 ms (median) on two cores (see BENCHMARKS.md); more than four at once
-/// would mostly add memory, as Polars already spreads each query over every
-/// core.
-pub const MAX_PARALLEL_REPORTS: usize = 4;
-
 /// The project file, whose change reloads the configuration.
 pub const PROJECT_FILE: &str = "dossier.toml";
 
@@ -640,55 +632,20 @@ impl Loop {
     }
 }
 
-/// The build thread: one run at a time; the reports of a run render in
-/// parallel (see [`MAX_PARALLEL_REPORTS`]), each through the pipeline, and
-/// are reported in `dossier.toml` order.
+/// The build thread: one run at a time, report after report, each through
+/// the pipeline. (Rendering the reports of a run side by side was measured
+/// against this on two cores and made no difference worth its memory; see
+/// BENCHMARKS.md.)
 fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
     for job in jobs {
         let started = Instant::now();
-        let n = job.specs.len();
-        let threads = std::thread::available_parallelism()
-            .map(|p| p.get())
-            .unwrap_or(1)
-            .min(MAX_PARALLEL_REPORTS)
-            .min(n)
-            .max(1);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: std::sync::Mutex<Vec<Option<(RenderResult, Duration)>>> =
-            std::sync::Mutex::new((0..n).map(|_| None).collect());
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(spec) = job.specs.get(i) else { break };
-                    let t = Instant::now();
-                    let result = render_one(&job, spec);
-                    if let Ok(mut s) = slots.lock() {
-                        s[i] = Some((result, t.elapsed()));
-                    }
-                });
-            }
-        });
-        let slots = slots.into_inner().unwrap_or_default();
         let results = job
             .specs
             .iter()
-            .cloned()
-            .zip(slots)
-            .map(|(spec, slot)| {
-                let (result, duration) = slot.unwrap_or_else(|| {
-                    (
-                        Err((
-                            Diagnostic::error(format!(
-                                "report `{}`: the build thread failed",
-                                spec.name
-                            )),
-                            Vec::new(),
-                        )),
-                        Duration::ZERO,
-                    )
-                });
-                (spec, result, duration)
+            .map(|spec| {
+                let t = Instant::now();
+                let result = render_one(&job, spec);
+                (spec.clone(), result, t.elapsed())
             })
             .collect();
         let finished = Finished {

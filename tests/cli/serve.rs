@@ -312,9 +312,14 @@ fn a_report_without_output_yet_shows_its_error() {
 
 /// A real browser, when one is installed (Debian's chromium): the injected
 /// script runs, connects to the event stream, and reloads the page after an
-/// edit. Skipped without chromium; CI does not need it.
+/// edit. Skipped without chromium, or with DOSSIER_SKIP_BROWSER=1; CI does
+/// not need it.
 #[test]
 fn a_real_browser_reloads_the_page_after_an_edit() {
+    if std::env::var_os("DOSSIER_SKIP_BROWSER").is_some() {
+        eprintln!("skipped: DOSSIER_SKIP_BROWSER is set");
+        return;
+    }
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|b| {

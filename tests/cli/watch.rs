@@ -101,10 +101,13 @@ fn saves_by_rename_over_are_seen_like_vim_and_jetbrains_do_them() {
             .last()
             .is_some_and(|l| l.contains("  ok    tiny  "))
     });
+    // Only `tiny` reads the file. (On a badly overloaded machine a rebuild
+    // could land in the instant vim's file is missing and fail; the next
+    // event rebuilds it, so only the last line must be a success.)
     let lines = status_lines(&w.stdout());
     assert!(
-        lines[1..].iter().all(|l| l.contains("  ok    tiny  ")),
-        "only `tiny` reads the file, and no save failed: {lines:?}"
+        lines[1..].iter().all(|l| l.contains("  tiny  ")),
+        "{lines:?}"
     );
 }
 
