@@ -19,10 +19,12 @@ use crate::schedule::scheduler::{Log, Scheduler, DEFAULT_GRACE};
 use crate::schedule::signals::Stop;
 use crate::schedule::{export, Paths};
 
-/// How many upcoming runs `dossier schedule list` shows per job.
+/// How many upcoming runs `dossier schedule list` shows per job: five show
+/// a job's pattern (weekdays only, a daylight-saving change) at a glance.
 const LIST_RUNS: usize = 5;
 
-/// How many rows `dossier schedule history` shows without `--limit`.
+/// How many rows `dossier schedule history` shows without `--limit`: a
+/// screenful, about three weeks of a daily job with its retries.
 const HISTORY_ROWS: usize = 20;
 
 /// The subcommands of `dossier schedule`.
