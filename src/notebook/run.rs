@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::cells::{parse, Cell, CellKind};
-use super::output::{push_merged, Bundle, Capture, CellError, Output};
+use super::output::{push_merged, Bundle, Capture, CellError, CellPosition, Output};
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
 use crate::host::{atomic_write, Access};
@@ -253,13 +253,16 @@ pub fn run_notebook(
                     });
                 }
                 Err(d) => {
-                    let d = locate_in_script(d, &display, cell);
+                    let position = locate(&d, &display, &cells);
+                    let d = match position {
+                        Some(p) => d.with_note(format!(
+                            "line {} of cell {} is {display}:{}:{}",
+                            p.line, p.cell, p.script_line, p.col
+                        )),
+                        None => d,
+                    };
                     let mut e = CellError::from_diagnostic(&d);
-                    e.position = d
-                        .span
-                        .as_ref()
-                        .filter(|s| s.file.to_string_lossy() == name)
-                        .map(|s| (s.line, s.col));
+                    e.position = position;
                     outputs.push(Output::Error(e));
                     error = Some((i, d));
                 }
@@ -291,20 +294,24 @@ pub fn cell_name(script: &str, index: usize) -> String {
     format!("{script} [cell {}]", index + 1)
 }
 
-/// Adds the script position of an error inside a cell.
-fn locate_in_script(d: Diagnostic, script: &str, cell: &Cell) -> Diagnostic {
-    let Some(span) = d.span.clone() else {
-        return d;
-    };
-    if !span.file.to_string_lossy().starts_with(script) {
-        return d;
-    }
-    d.with_note(format!(
-        "line {} of the cell is {script}:{}:{}",
-        span.line,
-        cell.line + span.line - 1,
-        span.col
-    ))
+/// Where an error is in the notebook: the cell its span names (the failing
+/// cell, or the cell that defined the function it failed in).
+fn locate(d: &Diagnostic, script: &str, cells: &[Cell]) -> Option<CellPosition> {
+    let span = d.span.as_ref()?;
+    let file = span.file.to_string_lossy();
+    let n: usize = file
+        .strip_prefix(script)?
+        .strip_prefix(" [cell ")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()?;
+    let cell = cells.get(n.checked_sub(1)?)?;
+    Some(CellPosition {
+        cell: n,
+        line: span.line,
+        col: span.col,
+        script_line: cell.line + span.line - 1,
+    })
 }
 
 /// Keys: each cell's covers its source, every cell before it, the script,
