@@ -33,6 +33,14 @@ pub const CACHE_DIR: &str = ".dossier/cache/notebook";
 /// Bumped when the cache layout or key changes, so old entries are ignored.
 const CACHE_VERSION: u64 = 1;
 
+/// Hex digits of the script path's hash in its cache folder's name (the
+/// file stem comes first; 64 bits keep two scripts with one stem apart).
+const DIR_HASH_DIGITS: usize = 16;
+
+/// Hex digits of a cell key in its snapshot folder's name (96 bits: no
+/// collision between the few snapshots one script keeps).
+const SNAPSHOT_KEY_DIGITS: usize = 24;
+
 /// What happened to a cell in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellStatus {
@@ -397,7 +405,9 @@ impl Cache {
             .collect();
         let hash = hex::encode(Sha256::digest(script.as_bytes()));
         Cache {
-            dir: root.join(CACHE_DIR).join(format!("{stem}-{}", &hash[..16])),
+            dir: root
+                .join(CACHE_DIR)
+                .join(format!("{stem}-{}", &hash[..DIR_HASH_DIGITS])),
         }
     }
 
@@ -476,7 +486,7 @@ impl Cache {
 
     /// Stores the state after a cell; returns the snapshot folder's name.
     fn store(&self, key: &str, snap: &snapshot::Snapshot) -> std::io::Result<String> {
-        let name = format!("snap-{}", &key[..24.min(key.len())]);
+        let name = format!("snap-{}", &key[..SNAPSHOT_KEY_DIGITS.min(key.len())]);
         let dir = self.dir.join(&name);
         for (file, bytes) in &snap.files {
             atomic_write(&dir.join(file), |f| std::io::Write::write_all(f, bytes))?;
