@@ -144,7 +144,30 @@ impl Executor {
                 },
             };
             self.out.status(&msg, "busy");
-            let to_abort = self.handle(&msg, &jobs);
+            // A bug must not take the kernel down: a panic while handling a
+            // request becomes an error reply, and the next request runs.
+            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.handle(&msg, &jobs)
+            }));
+            let to_abort = handled.unwrap_or_else(|panic| {
+                self.capture.set(None);
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "internal error".into());
+                self.out.reply(
+                    &msg,
+                    json!({
+                        "status": "error",
+                        "ename": "InternalError",
+                        "evalue": what,
+                        "traceback": [format!("dossier kernel: internal error: {what}")],
+                        "execution_count": self.execution_count,
+                    }),
+                );
+                Vec::new()
+            });
             self.out.status(&msg, "idle");
             for m in to_abort {
                 self.out.status(&m, "busy");

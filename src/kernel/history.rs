@@ -7,6 +7,10 @@ use serde_json::{json, Value};
 /// The number of this kernel's history session.
 pub const SESSION: i64 = 1;
 
+/// Entries a `tail` request without `n` returns (IPython's `%history -l`
+/// default is 10 too).
+pub const DEFAULT_TAIL: i64 = 10;
+
 #[derive(Debug, Clone)]
 struct Entry {
     line: i64,
@@ -85,7 +89,7 @@ impl History {
                 }
                 last(found, n)
             }
-            _ => last(self.entries.iter().collect(), n.or(Some(10))),
+            _ => last(self.entries.iter().collect(), n.or(Some(DEFAULT_TAIL))),
         };
         picked
             .into_iter()

@@ -123,7 +123,7 @@ pub fn render(run: &NotebookRun) -> String {
             highlight(&c.cell.source)
         ));
         for o in &c.outputs {
-            h.push_str(&output(o, i + 1, c.cell.line));
+            h.push_str(&output(o));
         }
         h.push_str("</div>\n</div>\n</section>\n");
     }
@@ -147,7 +147,7 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-fn output(o: &Output, cell: usize, first_line: usize) -> String {
+fn output(o: &Output) -> String {
     match o {
         Output::Stream { stream, text } => {
             let class = match stream {
@@ -162,10 +162,9 @@ fn output(o: &Output, cell: usize, first_line: usize) -> String {
         Output::Display(b) | Output::Result(b) => bundle(b),
         Output::Error(e) => {
             let place = match e.position {
-                Some((line, col)) => format!(
-                    "{}: line {line}, column {col} of cell {cell} (script line {})",
-                    e.ename,
-                    first_line + line - 1
+                Some(p) => format!(
+                    "{}: line {}, column {} of cell {} (script line {})",
+                    e.ename, p.line, p.col, p.cell, p.script_line
                 ),
                 None => e.ename.clone(),
             };

@@ -94,8 +94,18 @@ pub struct CellError {
     /// The rendered diagnostic, line by line: `file:line:col`, the source
     /// line with a caret, notes and help.
     pub traceback: Vec<String>,
-    /// Line and column inside the cell, when known.
-    pub position: Option<(usize, usize)>,
+    /// Where in the notebook the error is, when it is in one of its cells.
+    pub position: Option<CellPosition>,
+}
+
+/// A place in a notebook: the cell (1-based, as the script numbers its
+/// cells), the line and column inside it, and the script line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellPosition {
+    pub cell: usize,
+    pub line: usize,
+    pub col: usize,
+    pub script_line: usize,
 }
 
 impl CellError {
@@ -122,7 +132,7 @@ impl CellError {
             ename,
             evalue: d.message.clone(),
             traceback: d.render().trim_end().lines().map(str::to_string).collect(),
-            position: d.span.as_ref().map(|s| (s.line, s.col)),
+            position: None,
         }
     }
 }

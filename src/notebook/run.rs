@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::cells::{parse, Cell, CellKind};
-use super::output::{push_merged, Bundle, Capture, CellError, Output};
+use super::output::{push_merged, Bundle, Capture, CellError, CellPosition, Output};
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
 use crate::host::{atomic_write, Access};
@@ -32,6 +32,14 @@ pub const CACHE_DIR: &str = ".dossier/cache/notebook";
 
 /// Bumped when the cache layout or key changes, so old entries are ignored.
 const CACHE_VERSION: u64 = 1;
+
+/// Hex digits of the script path's hash in its cache folder's name (the
+/// file stem comes first; 64 bits keep two scripts with one stem apart).
+const DIR_HASH_DIGITS: usize = 16;
+
+/// Hex digits of a cell key in its snapshot folder's name (96 bits: no
+/// collision between the few snapshots one script keeps).
+const SNAPSHOT_KEY_DIGITS: usize = 24;
 
 /// What happened to a cell in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,13 +261,16 @@ pub fn run_notebook(
                     });
                 }
                 Err(d) => {
-                    let d = locate_in_script(d, &display, cell);
+                    let position = locate(&d, &display, &cells);
+                    let d = match position {
+                        Some(p) => d.with_note(format!(
+                            "line {} of cell {} is {display}:{}:{}",
+                            p.line, p.cell, p.script_line, p.col
+                        )),
+                        None => d,
+                    };
                     let mut e = CellError::from_diagnostic(&d);
-                    e.position = d
-                        .span
-                        .as_ref()
-                        .filter(|s| s.file.to_string_lossy() == name)
-                        .map(|s| (s.line, s.col));
+                    e.position = position;
                     outputs.push(Output::Error(e));
                     error = Some((i, d));
                 }
@@ -291,20 +302,24 @@ pub fn cell_name(script: &str, index: usize) -> String {
     format!("{script} [cell {}]", index + 1)
 }
 
-/// Adds the script position of an error inside a cell.
-fn locate_in_script(d: Diagnostic, script: &str, cell: &Cell) -> Diagnostic {
-    let Some(span) = d.span.clone() else {
-        return d;
-    };
-    if !span.file.to_string_lossy().starts_with(script) {
-        return d;
-    }
-    d.with_note(format!(
-        "line {} of the cell is {script}:{}:{}",
-        span.line,
-        cell.line + span.line - 1,
-        span.col
-    ))
+/// Where an error is in the notebook: the cell its span names (the failing
+/// cell, or the cell that defined the function it failed in).
+fn locate(d: &Diagnostic, script: &str, cells: &[Cell]) -> Option<CellPosition> {
+    let span = d.span.as_ref()?;
+    let file = span.file.to_string_lossy();
+    let n: usize = file
+        .strip_prefix(script)?
+        .strip_prefix(" [cell ")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()?;
+    let cell = cells.get(n.checked_sub(1)?)?;
+    Some(CellPosition {
+        cell: n,
+        line: span.line,
+        col: span.col,
+        script_line: cell.line + span.line - 1,
+    })
 }
 
 /// Keys: each cell's covers its source, every cell before it, the script,
@@ -390,7 +405,9 @@ impl Cache {
             .collect();
         let hash = hex::encode(Sha256::digest(script.as_bytes()));
         Cache {
-            dir: root.join(CACHE_DIR).join(format!("{stem}-{}", &hash[..16])),
+            dir: root
+                .join(CACHE_DIR)
+                .join(format!("{stem}-{}", &hash[..DIR_HASH_DIGITS])),
         }
     }
 
@@ -469,7 +486,7 @@ impl Cache {
 
     /// Stores the state after a cell; returns the snapshot folder's name.
     fn store(&self, key: &str, snap: &snapshot::Snapshot) -> std::io::Result<String> {
-        let name = format!("snap-{}", &key[..24.min(key.len())]);
+        let name = format!("snap-{}", &key[..SNAPSHOT_KEY_DIGITS.min(key.len())]);
         let dir = self.dir.join(&name);
         for (file, bytes) in &snap.files {
             atomic_write(&dir.join(file), |f| std::io::Write::write_all(f, bytes))?;

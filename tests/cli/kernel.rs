@@ -31,7 +31,11 @@ impl Jupyter {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin/dossier");
         std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
-        std::fs::copy(env!("CARGO_BIN_EXE_dossier"), &bin).unwrap();
+        // A hard link keeps this build's file even if the shared one is
+        // replaced (costs no space); a copy where links are not possible.
+        if std::fs::hard_link(env!("CARGO_BIN_EXE_dossier"), &bin).is_err() {
+            std::fs::copy(env!("CARGO_BIN_EXE_dossier"), &bin).unwrap();
+        }
         let prefix = dir.path().join("prefix");
         let out = Command::new(&bin)
             .args(["kernel", "install", "--prefix"])

@@ -99,7 +99,7 @@ fn a_failing_cell_keeps_the_last_page_and_allow_errors_shows_where() {
         "{err}"
     );
     assert!(
-        err.contains("line 4 of the cell is scripts/nb.rhai:15:5"),
+        err.contains("line 4 of cell 3 is scripts/nb.rhai:15:5"),
         "{err}"
     );
     assert!(err.contains("did not run cell(s) 4"), "{err}");
@@ -251,4 +251,37 @@ fn the_readme_notebook_example_runs() {
         "{html}"
     );
     assert!(html.contains(">KAZ</text>"), "the chart's legend");
+}
+
+#[test]
+fn an_error_inside_a_function_points_at_the_cell_that_defined_it() {
+    let p = Project::new();
+    p.write(
+        "scripts/f.rhai",
+        "// %% Define\nfn ratio(a, b) {\n  a / b + nowhere\n}\n\n// %% Use\nratio(6, 3)\n",
+    );
+    let r = p.run(&["notebook", "scripts/f.rhai", "--allow-errors"]);
+    assert!(
+        r.stderr
+            .contains("scripts/f.rhai [cell 1]:2:11: unknown variable `nowhere`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("  a / b + nowhere"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("in function `ratio`, called at scripts/f.rhai [cell 2]:1:1"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("line 2 of cell 1 is scripts/f.rhai:3:11"),
+        "{}",
+        r.stderr
+    );
+    let html = p.read("out/f.html");
+    assert!(
+        html.contains("RuntimeError: line 2, column 11 of cell 1 (script line 3)"),
+        "{html}"
+    );
 }
