@@ -146,9 +146,8 @@ impl Executor {
             self.out.status(&msg, "busy");
             // A bug must not take the kernel down: a panic while handling a
             // request becomes an error reply, and the next request runs.
-            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.handle(&msg, &jobs)
-            }));
+            let handled =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(&msg, &jobs)));
             let to_abort = handled.unwrap_or_else(|panic| {
                 self.capture.set(None);
                 let what = panic
