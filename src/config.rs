@@ -362,6 +362,62 @@ impl Config {
     }
 }
 
+/// One `[[report]]` or `[[schedule]]` table being validated: errors name
+/// the entry (by name, or by position) and the field.
+pub struct Entry<'a> {
+    pub table: &'a toml::Table,
+    label: String,
+}
+
+impl<'a> Entry<'a> {
+    /// The `index`-th (0-based) `[[kind]]` table.
+    pub fn new(kind: &str, index: usize, table: &'a toml::Table) -> Entry<'a> {
+        let label = table
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map(|n| format!("[[{kind}]] `{n}`"))
+            .unwrap_or_else(|| format!("[[{kind}]] #{}", index + 1));
+        Entry { table, label }
+    }
+
+    /// An error about `field`.
+    pub fn bad(&self, field: &str, why: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(format!(
+            "{PROJECT_FILE}: {}: `{field}` {}",
+            self.label,
+            why.into()
+        ))
+        .with_kind("config")
+    }
+
+    /// Rejects keys not in `known`, with a "did you mean".
+    pub fn check_keys(&self, known: &[&str], what: &str) -> Result<(), Diagnostic> {
+        for key in self.table.keys() {
+            if !known.contains(&key.as_str()) {
+                let mut d = self
+                    .bad(key, format!("is not a {what} field"))
+                    .with_note(format!("{what} fields: {}", known.join(", ")));
+                if let Some(s) = crate::diag::did_you_mean(key, known.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                return Err(d);
+            }
+        }
+        Ok(())
+    }
+
+    /// An optional string field.
+    pub fn get_str(&self, key: &str) -> Result<Option<String>, Diagnostic> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| self.bad(key, "must be a string")),
+        }
+    }
+}
+
 /// `path` relative to `root` when inside it, else as given.
 pub fn display_rel(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)

@@ -76,33 +76,10 @@ const REPORT_KEYS: &[&str] = &[
 pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
     let mut out: Vec<ReportSpec> = Vec::new();
     for (i, t) in config.reports.iter().enumerate() {
-        let label = t
-            .get("name")
-            .and_then(|v| v.as_str())
-            .map(|n| format!("[[report]] `{n}`"))
-            .unwrap_or_else(|| format!("[[report]] #{}", i + 1));
-        let bad = |field: &str, why: String| {
-            Diagnostic::error(format!("dossier.toml: {label}: `{field}` {why}")).with_kind("config")
-        };
-        for key in t.keys() {
-            if !REPORT_KEYS.contains(&key.as_str()) {
-                let mut d = bad(key, "is not a report field".into())
-                    .with_note(format!("report fields: {}", REPORT_KEYS.join(", ")));
-                if let Some(s) = crate::diag::did_you_mean(key, REPORT_KEYS.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                return Err(d);
-            }
-        }
-        let get_str = |key: &str| -> Result<Option<String>, Diagnostic> {
-            match t.get(key) {
-                None => Ok(None),
-                Some(v) => v
-                    .as_str()
-                    .map(|s| Some(s.to_string()))
-                    .ok_or_else(|| bad(key, "must be a string".into())),
-            }
-        };
+        let entry = crate::config::Entry::new("report", i, t);
+        let bad = |field: &str, why: String| entry.bad(field, why);
+        entry.check_keys(REPORT_KEYS, "report")?;
+        let get_str = |key: &str| entry.get_str(key);
         let name = get_str("name")?.ok_or_else(|| bad("name", "is required".into()))?;
         if name.is_empty()
             || !name

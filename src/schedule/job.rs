@@ -175,33 +175,10 @@ pub fn jobs(config: &Config) -> Result<Vec<JobSpec>, Diagnostic> {
     let machine = machine_zone();
     let mut out: Vec<JobSpec> = Vec::new();
     for (i, t) in config.schedules.iter().enumerate() {
-        let label = t
-            .get("name")
-            .and_then(|v| v.as_str())
-            .map(|n| format!("[[schedule]] `{n}`"))
-            .unwrap_or_else(|| format!("[[schedule]] #{}", i + 1));
-        let bad = |field: &str, why: String| {
-            Diagnostic::error(format!("dossier.toml: {label}: `{field}` {why}")).with_kind("config")
-        };
-        for key in t.keys() {
-            if !SCHEDULE_KEYS.contains(&key.as_str()) {
-                let mut d = bad(key, "is not a schedule field".into())
-                    .with_note(format!("schedule fields: {}", SCHEDULE_KEYS.join(", ")));
-                if let Some(s) = crate::diag::did_you_mean(key, SCHEDULE_KEYS.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                return Err(d);
-            }
-        }
-        let get_str = |key: &str| -> Result<Option<String>, Diagnostic> {
-            match t.get(key) {
-                None => Ok(None),
-                Some(v) => v
-                    .as_str()
-                    .map(|s| Some(s.to_string()))
-                    .ok_or_else(|| bad(key, "must be a string".into())),
-            }
-        };
+        let entry = crate::config::Entry::new("schedule", i, t);
+        let bad = |field: &str, why: String| entry.bad(field, why);
+        entry.check_keys(SCHEDULE_KEYS, "schedule")?;
+        let get_str = |key: &str| entry.get_str(key);
 
         let name = get_str("name")?.ok_or_else(|| bad("name", "is required".into()))?;
         if name.is_empty()

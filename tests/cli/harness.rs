@@ -289,3 +289,38 @@ pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(POLL);
     }
 }
+
+/// HTML5 parse errors (an empty list for a valid document).
+pub fn html5_errors(html: &str) -> Vec<String> {
+    use html5ever::driver::ParseOpts;
+    use html5ever::tendril::TendrilSink;
+    use html5ever::tokenizer::TokenizerOpts;
+    use html5ever::tree_builder::TreeBuilderOpts;
+    let opts = ParseOpts {
+        tokenizer: TokenizerOpts {
+            exact_errors: true,
+            ..Default::default()
+        },
+        tree_builder: TreeBuilderOpts {
+            exact_errors: true,
+            ..Default::default()
+        },
+    };
+    let dom = html5ever::parse_document(markup5ever_rcdom::RcDom::default(), opts)
+        .from_utf8()
+        .read_from(&mut html.as_bytes())
+        .unwrap();
+    let errors = dom.errors.borrow();
+    errors.iter().map(|e| e.to_string()).collect()
+}
+
+/// A copy of the repository's own project (dossier.toml, data, scripts,
+/// reports): the bundled briefings.
+pub fn briefing_project() -> Project {
+    let p = Project::new();
+    for d in ["data", "scripts", "reports"] {
+        copy_dir(&repo().join(d), &p.path().join(d));
+    }
+    std::fs::copy(repo().join("dossier.toml"), p.path().join("dossier.toml")).unwrap();
+    p
+}

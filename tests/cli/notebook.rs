@@ -2,31 +2,7 @@
 //! highlighted code, outputs, markdown, errors with their place in the
 //! cell), failures that keep the last good page, and the cell cache.
 
-use crate::harness::Project;
-
-/// HTML5 parse errors (an empty list for a valid document).
-fn html5_errors(html: &str) -> Vec<String> {
-    use html5ever::driver::ParseOpts;
-    use html5ever::tendril::TendrilSink;
-    use html5ever::tokenizer::TokenizerOpts;
-    use html5ever::tree_builder::TreeBuilderOpts;
-    let opts = ParseOpts {
-        tokenizer: TokenizerOpts {
-            exact_errors: true,
-            ..Default::default()
-        },
-        tree_builder: TreeBuilderOpts {
-            exact_errors: true,
-            ..Default::default()
-        },
-    };
-    let dom = html5ever::parse_document(markup5ever_rcdom::RcDom::default(), opts)
-        .from_utf8()
-        .read_from(&mut html.as_bytes())
-        .unwrap();
-    let errors = dom.errors.borrow();
-    errors.iter().map(|e| e.to_string()).collect()
-}
+use crate::harness::{html5_errors, Project};
 
 const NOTEBOOK: &str = r#"// %% [markdown]
 // # Trade notebook

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{copy_dir, repo, Project};
+use crate::harness::{briefing_project, Project};
 
 fn poppler(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
@@ -30,15 +30,6 @@ fn pages(pdf: &Path) -> usize {
 
 fn text(pdf: &Path) -> String {
     poppler("pdftotext", &[pdf.to_str().unwrap(), "-"])
-}
-
-fn briefing_project() -> Project {
-    let p = Project::new();
-    for d in ["data", "scripts", "reports"] {
-        copy_dir(&repo().join(d), &p.path().join(d));
-    }
-    std::fs::copy(repo().join("dossier.toml"), p.path().join("dossier.toml")).unwrap();
-    p
 }
 
 #[test]
