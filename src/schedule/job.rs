@@ -49,6 +49,8 @@ const SCHEDULE_KEYS: &[&str] = &[
     "reports",
     "cron",
     "timezone",
+    "time_zone",
+    "tz",
     "params",
     "catch_up",
     "retries",
@@ -247,10 +249,15 @@ pub fn jobs(config: &Config) -> Result<Vec<JobSpec>, Diagnostic> {
             )
         })?;
 
-        let (tz, zone_source) = match get_str("timezone")? {
+        // `timezone` (also spelled `time_zone` or `tz`, as crontab and systemd users write it).
+        let zone_key = ["timezone", "time_zone", "tz"]
+            .into_iter()
+            .find(|k| t.contains_key(*k))
+            .unwrap_or("timezone");
+        let (tz, zone_source) = match get_str(zone_key)? {
             Some(z) => (
                 parse_zone(&z).map_err(|help| {
-                    let mut d = bad("timezone", format!("= {z:?} is not an IANA time zone"))
+                    let mut d = bad(zone_key, format!("= {z:?} is not an IANA time zone"))
                         .with_note(
                             "use a name such as \"Asia/Almaty\", \"Europe/Berlin\" or \"UTC\"",
                         );
