@@ -56,13 +56,15 @@ print(read_json("out/doc-example.json").collect().column("b"));"#,
     Doc {
         name: "frame",
         signature: "frame(#{ column: [values…], … }) -> LazyFrame",
-        summary: "A frame from a map of equal-length arrays. Rhai maps do not keep key order, so columns come in alphabetical order unless a second argument lists them: frame(map, [\"year\", \"value\"]).",
+        summary: "A frame from a map of equal-length arrays. Columns come in the order a map literal writes them; for a map built elsewhere (Rhai maps do not keep order) they are alphabetical unless a second argument lists them: frame(map, [\"year\", \"value\"]).",
         example: r#"let df = frame(#{ year: [2020, 2021], value: [1.0, 2.5] }).collect();
 print(df.height);
 print(df.column("value"));
 print(df.columns);
-print(frame(#{ year: [2020], value: [1.0] }, ["year", "value"]).collect().columns);"#,
-        output: "2\n[1.0, 2.5]\n[\"value\", \"year\"]\n[\"year\", \"value\"]",
+let m = #{ year: [2020], value: [1.0] };
+print(frame(m).collect().columns);
+print(frame(m, ["year", "value"]).collect().columns);"#,
+        output: "2\n[1.0, 2.5]\n[\"year\", \"value\"]\n[\"value\", \"year\"]\n[\"year\", \"value\"]",
     },
     Doc {
         name: "write_csv",
@@ -226,6 +228,73 @@ fn frame_from_map(m: &Map, order: Option<Vec<String>>) -> RResult<LazyFrameV> {
     Ok(LazyFrameV::new(df.lazy()))
 }
 
+/// The keys of the object map literal that follows the call at `pos` in
+/// `text`, in source order, if they are exactly the keys of `map`.
+pub fn literal_key_order(text: &str, pos: rhai::Position, map: &Map) -> Option<Vec<String>> {
+    let offset = crate::diag::offset_of(text, pos.line()?, pos.position()?);
+    let rest = &text[offset..];
+    let open = rest.find('(')?;
+    let after = rest[open + 1..].trim_start();
+    let body = after.strip_prefix("#{")?;
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut expect_key = true;
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        match ch {
+            '"' | '\'' | '`' => {
+                // A string: as a key, read it; elsewhere, skip it.
+                let mut s = String::new();
+                let mut escaped = false;
+                for (_, c) in chars.by_ref() {
+                    if escaped {
+                        s.push(c);
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == ch {
+                        break;
+                    } else {
+                        s.push(c);
+                    }
+                }
+                if depth == 0 && expect_key {
+                    keys.push(s);
+                    expect_key = false;
+                }
+            }
+            '/' if body[i..].starts_with("//") => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => expect_key = true,
+            c if depth == 0 && expect_key && (c.is_alphabetic() || c == '_') => {
+                let mut s = String::from(c);
+                while let Some(&(_, n)) = chars.peek() {
+                    if n.is_alphanumeric() || n == '_' {
+                        s.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                keys.push(s);
+                expect_key = false;
+            }
+            _ => {}
+        }
+    }
+    let same = keys.len() == map.len() && keys.iter().all(|k| map.contains_key(k.as_str()));
+    same.then_some(keys)
+}
+
 fn write_frame(ctx: &Ctx, df: &DataFrame, path: &str, parquet: bool) -> RResult<()> {
     let target = ctx.host.resolve_write(path).map_err(diag_err)?;
     let mut df = df.clone();
@@ -307,7 +376,16 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn("read_text", move |p: ImmutableString| -> RResult<String> {
         c.host.read_to_string(&p).map(|(_, t)| t).map_err(diag_err)
     });
-    engine.register_fn("frame", |m: Map| frame_from_map(&m, None));
+    let c = ctx.clone();
+    engine.register_fn("frame", move |call: rhai::NativeCallContext, m: Map| {
+        // Rhai maps forget key order; for a map literal written in the call,
+        // take the columns in the order the script wrote them.
+        let order = call
+            .call_source()
+            .and_then(|src| c.host.source(std::path::Path::new(src)))
+            .and_then(|text| literal_key_order(&text, call.call_position(), &m));
+        frame_from_map(&m, order)
+    });
     engine.register_fn(
         "frame",
         |m: Map, columns: rhai::Array| -> RResult<LazyFrameV> {

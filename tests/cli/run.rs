@@ -125,3 +125,16 @@ fn scripts_with_cells_run_cell_by_cell_and_errors_keep_file_lines() {
         bad.stderr
     );
 }
+
+#[test]
+fn frame_keeps_the_column_order_of_its_map_literal() {
+    let p = Project::new();
+    let r = p.script(
+        "order",
+        "print(frame(#{ year: [2020, 2021], value: [1.0, 2.5] }).collect().columns);\nlet m = #{ year: [1], value: [2] };\nprint(frame(m).collect().columns);\nprint(frame(m, [\"year\", \"value\"]).collect().columns);",
+    );
+    assert_eq!(
+        r.ok(),
+        "[\"year\", \"value\"]\n[\"value\", \"year\"]\n[\"year\", \"value\"]\n"
+    );
+}
