@@ -406,6 +406,34 @@ impl<'a> Entry<'a> {
         Ok(())
     }
 
+    /// The required `name`: letters, digits, `-` or `_` (ASCII only where the
+    /// name becomes a folder), not `taken` by an earlier entry.
+    pub fn name(
+        &self,
+        ascii_only: bool,
+        plural: &str,
+        taken: impl Fn(&str) -> bool,
+    ) -> Result<String, Diagnostic> {
+        let name = self
+            .get_str("name")?
+            .ok_or_else(|| self.bad("name", "is required"))?;
+        let ok_char = |c: char| {
+            (if ascii_only {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            }) || c == '-'
+                || c == '_'
+        };
+        if name.is_empty() || !name.chars().all(ok_char) {
+            return Err(self.bad("name", "must be letters, digits, `-` or `_`"));
+        }
+        if taken(&name) {
+            return Err(self.bad("name", format!("`{name}` is used by two {plural}")));
+        }
+        Ok(name)
+    }
+
     /// An optional string field.
     pub fn get_str(&self, key: &str) -> Result<Option<String>, Diagnostic> {
         match self.table.get(key) {

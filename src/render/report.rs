@@ -80,17 +80,7 @@ pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
         let bad = |field: &str, why: String| entry.bad(field, why);
         entry.check_keys(REPORT_KEYS, "report")?;
         let get_str = |key: &str| entry.get_str(key);
-        let name = get_str("name")?.ok_or_else(|| bad("name", "is required".into()))?;
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(bad("name", "must be letters, digits, `-` or `_`".into()));
-        }
-        if out.iter().any(|r| r.name == name) {
-            return Err(bad("name", format!("`{name}` is used by two reports")));
-        }
+        let name = entry.name(false, "reports", |n| out.iter().any(|r| r.name == n))?;
         let script = get_str("script")?.ok_or_else(|| bad("script", "is required".into()))?;
         if !config.root.join(&script).is_file() {
             return Err(bad(

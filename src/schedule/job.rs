@@ -182,17 +182,7 @@ pub fn jobs(config: &Config) -> Result<Vec<JobSpec>, Diagnostic> {
         entry.check_keys(SCHEDULE_KEYS, "schedule")?;
         let get_str = |key: &str| entry.get_str(key);
 
-        let name = get_str("name")?.ok_or_else(|| bad("name", "is required".into()))?;
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(bad("name", "must be letters, digits, `-` or `_`".into()));
-        }
-        if out.iter().any(|j| j.name == name) {
-            return Err(bad("name", format!("`{name}` is used by two schedules")));
-        }
+        let name = entry.name(true, "schedules", |n| out.iter().any(|j| j.name == n))?;
 
         let (field, list) = match (t.get("reports"), t.get("report")) {
             (Some(_), Some(_)) => {
