@@ -660,120 +660,20 @@ pub fn register(engine: &mut Engine) {
             });
         };
     }
-    variadic!("select", Strings::Columns, select, a, b);
-    variadic!("select", Strings::Columns, select, a, b, c);
-    variadic!("select", Strings::Columns, select, a, b, c, d);
-    variadic!("select", Strings::Columns, select, a, b, c, d, e);
-    variadic!("select", Strings::Columns, select, a, b, c, d, e, g);
-    variadic!("select", Strings::Columns, select, a, b, c, d, e, g, h);
-    variadic!("select", Strings::Columns, select, a, b, c, d, e, g, h, i);
-    variadic!(
-        "select",
-        Strings::Columns,
-        select,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h,
-        i,
-        j
-    );
-    variadic!(
-        "select",
-        Strings::Columns,
-        select,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h,
-        i,
-        j,
-        k
-    );
-    variadic!("with_columns", Strings::Literals, with_columns, a, b);
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h
-    );
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h,
-        i
-    );
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h,
-        i,
-        j
-    );
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g,
-        h,
-        i,
-        j,
-        k
-    );
-    variadic!("with_columns", Strings::Literals, with_columns, a, b, c);
-    variadic!("with_columns", Strings::Literals, with_columns, a, b, c, d);
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e
-    );
-    variadic!(
-        "with_columns",
-        Strings::Literals,
-        with_columns,
-        a,
-        b,
-        c,
-        d,
-        e,
-        g
-    );
+    // Positional forms, select(a, b, …) and with_columns(a, b, …), up to ten arguments.
+    macro_rules! variadic_upto {
+        ($name:literal, $strings:expr, $method:ident; $first:ident, $second:ident $(, $rest:ident)*) => {
+            variadic!($name, $strings, $method, $first, $second);
+            variadic_upto!(@acc $name, $strings, $method; [$first, $second]; $($rest),*);
+        };
+        (@acc $name:literal, $strings:expr, $method:ident; [$($done:ident),+]; $next:ident $(, $rest:ident)*) => {
+            variadic!($name, $strings, $method, $($done),+, $next);
+            variadic_upto!(@acc $name, $strings, $method; [$($done),+, $next]; $($rest),*);
+        };
+        (@acc $name:literal, $strings:expr, $method:ident; [$($done:ident),+]; ) => {};
+    }
+    variadic_upto!("select", Strings::Columns, select; a, b, c, d, e, g, h, i, j, k);
+    variadic_upto!("with_columns", Strings::Literals, with_columns; a, b, c, d, e, g, h, i, j, k);
     verb!(engine, "join", |f, other: Dynamic, on: Dynamic| {
         let mut o = Map::new();
         o.insert("on".into(), on);

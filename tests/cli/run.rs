@@ -138,3 +138,13 @@ fn frame_keeps_the_column_order_of_its_map_literal() {
         "[\"year\", \"value\"]\n[\"value\", \"year\"]\n[\"year\", \"value\"]\n"
     );
 }
+
+#[test]
+fn select_and_with_columns_take_up_to_ten_positional_arguments() {
+    let p = Project::new();
+    let r = p.script(
+        "wide",
+        "let f = frame(#{ a: [1] });\nlet w = f.with_columns(lit(2).alias(\"b\"), lit(3).alias(\"c\"), lit(4).alias(\"d\"), lit(5).alias(\"e\"), lit(6).alias(\"g\"), lit(7).alias(\"h\"), lit(8).alias(\"i\"), lit(9).alias(\"j\"), lit(10).alias(\"k\"));\nprint(w.select(\"k\", \"j\", \"i\", \"h\", \"g\", \"e\", \"d\", \"c\", \"b\", \"a\").collect().row(0).values());\nprint(w.select(\"a\", \"b\").collect().width);",
+    );
+    assert_eq!(r.ok(), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n2\n");
+}
