@@ -968,19 +968,7 @@ fn draw_x_axis(c: &mut Canvas, axis: &XAxis, plot: &Plot, w: f64) {
             }
         }
         XAxis::Linear { ticks, .. } => {
-            let widest = ticks
-                .iter()
-                .map(|(_, l)| text::width(l, LABEL_SIZE, false))
-                .fold(0.0, f64::max);
-            let spacing = ticks
-                .windows(2)
-                .map(|p| (axis.pos(plot, p[1].0) - axis.pos(plot, p[0].0)).abs())
-                .fold(f64::INFINITY, f64::min);
-            let step = if spacing.is_finite() {
-                label_step(widest, spacing)
-            } else {
-                1
-            };
+            let step = tick_label_step(ticks, axis, plot, LABEL_SIZE);
             for (v, l) in ticks.iter().step_by(step) {
                 let x = axis.pos(plot, *v);
                 c.line(x, plot.bottom, x, plot.bottom + 4.0, TEXT_MUTED, 1);
@@ -1190,24 +1178,30 @@ fn draw_points(
     }
 }
 
+/// Every how many ticks of a linear axis to label, so that labels of
+/// `size` do not overlap.
+fn tick_label_step(ticks: &[(f64, String)], axis: &XAxis, plot: &Plot, size: f64) -> usize {
+    let widest = ticks
+        .iter()
+        .map(|(_, l)| text::width(l, size, false))
+        .fold(0.0, f64::max);
+    let spacing = ticks
+        .windows(2)
+        .map(|p| (axis.pos(plot, p[1].0) - axis.pos(plot, p[0].0)).abs())
+        .fold(f64::INFINITY, f64::min);
+    if spacing.is_finite() {
+        label_step(widest, spacing)
+    } else {
+        1
+    }
+}
+
 fn draw_timeline(c: &mut Canvas, prep: &Prepared, axis: &XAxis, plot: &Plot) {
     let axis_y = (plot.top + plot.bottom) / 2.0;
     c.line(plot.left, axis_y, plot.right, axis_y, TEXT_MUTED, 1);
     // Ticks and their labels just under the line.
     if let XAxis::Linear { ticks, .. } = axis {
-        let widest = ticks
-            .iter()
-            .map(|(_, l)| text::width(l, SMALL_SIZE, false))
-            .fold(0.0, f64::max);
-        let spacing = ticks
-            .windows(2)
-            .map(|p| (axis.pos(plot, p[1].0) - axis.pos(plot, p[0].0)).abs())
-            .fold(f64::INFINITY, f64::min);
-        let step = if spacing.is_finite() {
-            label_step(widest, spacing)
-        } else {
-            1
-        };
+        let step = tick_label_step(ticks, axis, plot, SMALL_SIZE);
         for (v, l) in ticks.iter().step_by(step) {
             let x = axis.pos(plot, *v);
             c.line(x, axis_y, x, axis_y + 4.0, TEXT_MUTED, 1);

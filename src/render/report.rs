@@ -111,26 +111,7 @@ pub fn reports(config: &Config) -> Result<Vec<ReportSpec>, Diagnostic> {
         let lang = Lang::parse(&lang_text);
         let formats = match t.get("formats").or_else(|| t.get("format")) {
             None => vec![Format::Html],
-            Some(toml::Value::String(s)) => parse_formats(s)
-                .map_err(|f| bad("formats", format!("has unknown format `{f}` (html, pdf)")))?,
-            Some(toml::Value::Array(a)) => {
-                let mut v = Vec::new();
-                for x in a {
-                    let s = x
-                        .as_str()
-                        .ok_or_else(|| bad("formats", "must list strings".into()))?;
-                    v.push(Format::parse(s).ok_or_else(|| {
-                        bad("formats", format!("has unknown format `{s}` (html, pdf)"))
-                    })?);
-                }
-                v
-            }
-            Some(_) => {
-                return Err(bad(
-                    "formats",
-                    "must be an array such as [\"html\", \"pdf\"]".into(),
-                ))
-            }
+            Some(v) => formats_from_toml(v, &bad)?,
         };
         let mut params = Params::new();
         if let Some(p) = t.get("params") {
@@ -232,6 +213,31 @@ pub fn select(all: &[ReportSpec], names: &[String]) -> Result<Vec<ReportSpec>, D
         }
     }
     Ok(chosen)
+}
+
+/// Reads a `formats` field: `"html,pdf"` or `["html", "pdf"]`. Errors come
+/// from `bad(field, why)`, which names the entry.
+pub fn formats_from_toml(
+    value: &toml::Value,
+    bad: &dyn Fn(&str, String) -> Diagnostic,
+) -> Result<Vec<Format>, Diagnostic> {
+    let unknown = |f: &str| bad("formats", format!("has unknown format `{f}` (html, pdf)"));
+    match value {
+        toml::Value::String(s) => parse_formats(s).map_err(|f| unknown(&f)),
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                let s = x
+                    .as_str()
+                    .ok_or_else(|| bad("formats", "must list strings".into()))?;
+                Format::parse(s).ok_or_else(|| unknown(s))
+            })
+            .collect(),
+        _ => Err(bad(
+            "formats",
+            "must be an array such as [\"html\", \"pdf\"]".into(),
+        )),
+    }
 }
 
 /// Parses `html,pdf`.

@@ -25,7 +25,7 @@ use chrono_tz::Tz;
 
 use crate::config::{Config, ParamValue, Params};
 use crate::diag::Diagnostic;
-use crate::render::report::{parse_formats, reports, Format};
+use crate::render::report::{formats_from_toml, reports, Format};
 use crate::schedule::cron::{CatchUp, CronSpec};
 
 /// A job's run time limit when `timeout` is not given: a briefing takes
@@ -358,23 +358,7 @@ pub fn jobs(config: &Config) -> Result<Vec<JobSpec>, Diagnostic> {
         let on_success = hook("on_success")?;
         let formats = match t.get("formats") {
             None => None,
-            Some(toml::Value::String(s)) => Some(
-                parse_formats(s)
-                    .map_err(|f| bad("formats", format!("has unknown format `{f}` (html, pdf)")))?,
-            ),
-            Some(toml::Value::Array(a)) => {
-                let mut v = Vec::new();
-                for x in a {
-                    let s = x
-                        .as_str()
-                        .ok_or_else(|| bad("formats", "must list strings".into()))?;
-                    v.push(Format::parse(s).ok_or_else(|| {
-                        bad("formats", format!("has unknown format `{s}` (html, pdf)"))
-                    })?);
-                }
-                Some(v)
-            }
-            Some(_) => return Err(bad("formats", "must be an array such as [\"html\"]".into())),
+            Some(v) => Some(formats_from_toml(v, &bad)?),
         };
         out.push(JobSpec {
             name,
