@@ -144,20 +144,6 @@ pub fn ticks(values: &[f64], format: NumberFormat, decimals: Option<usize>) -> V
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-const MONTHS_AR: [&str; 12] = [
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-];
 
 /// How precise a date label is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -215,7 +201,7 @@ pub fn date_label(days: i32, unit: DateUnit, lang: Lang, with_year: bool) -> Str
     let m = d.month0() as usize;
     let month = match lang {
         Lang::En => MONTHS_EN[m],
-        Lang::Ar => MONTHS_AR[m],
+        Lang::Ar => crate::render::format::AR_MONTHS[m],
     };
     match unit {
         DateUnit::Year => d.year().to_string(),

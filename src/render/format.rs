@@ -27,7 +27,7 @@ mod number;
 mod table;
 
 pub use date::{
-    format_date, format_period, month_name, parse_date, parse_date_precision, Precision,
+    format_date, format_period, month_name, parse_date, parse_date_precision, Precision, AR_MONTHS,
 };
 pub use number::{format_number, format_percent, NumberOptions};
 pub use table::{

@@ -60,8 +60,8 @@ const EN_MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// Egyptian/Gulf month names.
-const AR_MONTHS: [&str; 12] = [
+/// Egyptian/Gulf month names (also used on chart axes).
+pub const AR_MONTHS: [&str; 12] = [
     "يناير",
     "فبراير",
     "مارس",
