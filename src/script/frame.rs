@@ -220,7 +220,7 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
     match guard(move || lf.collect()) {
         Ok(df) => Ok(DataFrameV(df)),
         Err(e) => {
-            let msg = e.to_string();
+            let msg = error_text(&e);
             for path in f.csv_sources.iter() {
                 if let Some(found) = crate::data::csv_diagnose::locate(
                     &std::env::current_dir().unwrap_or_default(),

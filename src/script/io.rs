@@ -182,7 +182,7 @@ fn json_read(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
     .map_err(|e| {
         script_err(format!(
             "{path}: invalid JSON data: {}",
-            e.to_string().lines().next().unwrap_or("")
+            error_text(&e).lines().next().unwrap_or("")
         ))
     })?;
     Ok(LazyFrameV::new(df.lazy()))

@@ -31,6 +31,23 @@ pub fn diag_err(d: Diagnostic) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(Dynamic::from(d), Position::NONE).into()
 }
 
+/// The text of a script error: a carried [`Diagnostic`]'s message and
+/// notes, or Rhai's own text for other errors. For code that inspects an
+/// error's wording (tracing a Polars CSV error to its row).
+pub fn error_text(e: &EvalAltResult) -> String {
+    if let EvalAltResult::ErrorRuntime(v, _) = e {
+        if let Some(d) = v.read_lock::<Diagnostic>() {
+            let mut text = d.message.clone();
+            for n in &d.notes {
+                text.push('\n');
+                text.push_str(n);
+            }
+            return text;
+        }
+    }
+    e.to_string()
+}
+
 /// A script error with a hint shown as `help:` by the diagnostics renderer.
 pub fn script_err_help(
     msg: impl std::fmt::Display,
