@@ -148,9 +148,14 @@ fn install(
             return Err(plan::blocked(
                 missing,
                 &format!(
-                    "`{}` failed ({e}): is the package registry reachable? Once it is, \
+                    "`{}` failed ({e}): is the package registry reachable{}? Once it is, \
                      install them with:",
-                    argv.join(" ")
+                    argv.join(" "),
+                    if sudo {
+                        ", and may this user run apt-get through sudo"
+                    } else {
+                        ""
+                    }
                 ),
                 &manual,
             ));

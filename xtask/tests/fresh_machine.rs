@@ -178,7 +178,7 @@ fn an_unreachable_package_registry_stops_before_any_test() {
             &out,
             &[
                 "apt-get update` failed (exit status 100)",
-                "is the package registry reachable?",
+                "is the package registry reachable",
                 "apt-get install -y --no-install-recommends poppler-utils chromium",
             ],
         );
