@@ -7,6 +7,7 @@ mod python;
 
 mod api_docs;
 mod briefings;
+mod browser;
 mod charts;
 mod check;
 mod data;

@@ -10,7 +10,10 @@ use crate::harness::{briefing_project, Project};
 
 fn poppler(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("{tool} is needed for the PDF tests (apt-get install poppler-utils): {e}")
+        panic!(
+            "{tool} is needed for the PDF tests: `cargo xtask test` installs it \
+             (Debian package poppler-utils): {e}"
+        )
     });
     assert!(
         out.status.success(),

@@ -22,52 +22,21 @@ const VENV_DEADLINE: Duration = Duration::from_secs(20 * 60);
 /// How often a waiting test looks at its child process.
 const POLL: Duration = Duration::from_millis(100);
 
+/// The virtualenv rule `cargo xtask` uses too (when `.venv/` is ready, how
+/// it is made), from the one file that defines it.
+#[path = "../../xtask/src/venv.rs"]
+mod venv;
+
 /// The virtualenv's Python, creating the virtualenv first if needed.
 pub fn python() -> PathBuf {
     static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    VENV.get_or_init(make_venv)
-        .clone()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn make_venv() -> Result<PathBuf, String> {
-    let root = repo();
-    let venv = root.join(".venv");
-    let python = venv.join("bin/python");
-    let requirements = std::fs::read_to_string(root.join("tests/requirements.txt"))
-        .map_err(|e| format!("tests/requirements.txt: {e}"))?;
-    let marker = venv.join("dossier-requirements.txt");
-    let lock = File::create(root.join(".venv.lock")).map_err(|e| format!(".venv.lock: {e}"))?;
-    lock.lock()
-        .map_err(|e| format!("locking .venv.lock: {e}"))?;
-    let ready =
-        || python.is_file() && std::fs::read_to_string(&marker).is_ok_and(|m| m == requirements);
-    if ready() {
-        return Ok(python);
-    }
-    let base = std::env::var("DOSSIER_PYTHON").unwrap_or_else(|_| "python3".into());
-    run_checked(
-        Command::new(&base)
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-        &format!("creating the virtualenv .venv/ with `{base} -m venv`"),
-    )?;
-    run_checked(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "-r",
-            ])
-            .arg(root.join("tests/requirements.txt")),
-        "installing tests/requirements.txt from PyPI into .venv/ (the kernel tests need \
-         jupyter_kernel_test, nbclient and jupyter_client; PyPI must be reachable once)",
-    )?;
-    std::fs::write(&marker, &requirements).map_err(|e| format!("{}: {e}", marker.display()))?;
-    Ok(python)
+    VENV.get_or_init(|| {
+        let root = repo();
+        venv::ensure(&root, run_checked).map_err(|e| format!("FAILED: {e}"))?;
+        Ok(venv::python(&root))
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
@@ -77,7 +46,7 @@ fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "FAILED: {what}: exit {}\n{}\n{}",
+            "{what}: exit {}\n{}\n{}",
             r.code,
             tail(&r.stdout),
             tail(&r.stderr)
