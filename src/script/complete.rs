@@ -670,7 +670,8 @@ mod tests {
     #[test]
     fn functions_with_signatures_variables_and_keywords() {
         let (_dir, mut s) = session();
-        s.eval_source("<t>", "let trade_rows = 3; fn twice(x) { x * 2 }")
+        let _ = s
+            .eval_source("<t>", "let trade_rows = 3; fn twice(x) { x * 2 }")
             .expect("eval");
         let c = complete(&s, "scan_c", 6);
         assert_eq!(c.texts(), vec!["scan_csv"]);
@@ -686,7 +687,8 @@ mod tests {
     #[test]
     fn methods_follow_the_receiver_type() {
         let (_dir, mut s) = session();
-        s.eval_source("<t>", "let df = frame(#{ amount: [1, 2] });")
+        let _ = s
+            .eval_source("<t>", "let df = frame(#{ amount: [1, 2] });")
             .expect("eval");
         // A lazy frame in scope: frame verbs, not expression methods.
         let m = texts(&s, "df.");
@@ -707,7 +709,8 @@ mod tests {
         let m = texts(&s, "let e = col(\"x\");\ne.str.starts");
         assert_eq!(m, vec!["starts_with"]);
         // A name declared again has its latest type (the scope's order).
-        s.eval_source("<t>", "let v = 1; let v = col(\"a\");")
+        let _ = s
+            .eval_source("<t>", "let v = 1; let v = col(\"a\");")
             .expect("eval");
         let m = texts(&s, "v.ali");
         assert_eq!(m, vec!["alias"]);
@@ -721,7 +724,8 @@ mod tests {
     #[test]
     fn columns_inside_strings() {
         let (_dir, mut s) = session();
-        s.eval_source("<t>", "let df = frame(#{ amount: [1], year: [2] });")
+        let _ = s
+            .eval_source("<t>", "let df = frame(#{ amount: [1], year: [2] });")
             .expect("eval");
         assert_eq!(texts(&s, "df.select(col(\"am"), vec!["amount"]);
         let c = complete(&s, "col(\"", 5);

@@ -421,7 +421,8 @@ mod tests {
             let script = format!(
                 "let v = {code}; print(v); print(`${{v}}`); print([v]); print(#{{ k: v }}); display(v); print(v.to_string()); print(v.to_debug());"
             );
-            s.eval_source("<t>", &script)
+            let _ = s
+                .eval_source("<t>", &script)
                 .unwrap_or_else(|d| panic!("{script}: {d:?}"));
             let printed = out.lock().unwrap().clone();
             assert_readable(&format!("{ty} through print"), &printed);

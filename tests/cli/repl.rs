@@ -30,7 +30,7 @@ fn repl_at_a_terminal_shows_values_completes_and_stops_on_ctrl_c() {
     let p = Project::with_data();
     let mut t = Terminal::start(p.path(), &["repl"], 120, 40);
     // What an input shows, up to the next prompt.
-    let mut enter = |t: &mut Terminal, input: &str| {
+    let enter = |t: &mut Terminal, input: &str| {
         t.send(&format!("{input}\r"));
         let shown = t.expect("\n>> ");
         assert!(!shown.contains("dossier::"), "{shown}");
