@@ -2,7 +2,7 @@
 //! (comments, strings, numbers, keywords, function calls) become
 //! `<span class="hl-…">`; all text is escaped.
 
-use crate::render::format::escape_html;
+use crate::format::escape_html;
 use crate::script::syntax::{tokens, Class};
 
 /// The CSS class of a token class.

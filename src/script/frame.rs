@@ -12,6 +12,7 @@ use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::values::*;
+use crate::diag::Diagnostic;
 
 /// Documentation and tested examples for this module's functions.
 pub const DOCS: &[Doc] = &[
@@ -219,14 +220,18 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
     match guard(move || lf.collect()) {
         Ok(df) => Ok(DataFrameV(df)),
         Err(e) => {
-            let msg = e.to_string();
+            let msg = error_text(&e);
             for path in f.csv_sources.iter() {
                 if let Some(found) = crate::data::csv_diagnose::locate(
                     &std::env::current_dir().unwrap_or_default(),
                     path,
                     &msg,
                 ) {
-                    return Err(script_err(format!("{found}\nnote: {}", first_line(&msg))));
+                    return Err(diag_err(
+                        Diagnostic::error(found)
+                            .with_kind("data")
+                            .with_note(first_line(&msg)),
+                    ));
                 }
             }
             Err(e)
