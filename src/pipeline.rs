@@ -36,11 +36,7 @@ pub fn run_script(
     let mut session = Session::new(config, &params, sink);
     match session.run_file(script) {
         Ok(v) => Ok(RunReport {
-            value: if v.is_unit() {
-                String::new()
-            } else {
-                v.to_string()
-            },
+            value: crate::script::display::print_text(&v),
             accesses: session.host().accesses(),
             duration: started.elapsed(),
         }),

@@ -10,7 +10,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
-use rhai::ParseErrorType;
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -18,7 +17,7 @@ use super::history::History;
 use super::message::{Message, PROTOCOL_VERSION};
 use crate::config::Config;
 use crate::notebook::output::{stream_name, Bundle, Capture, CellError, Emit, Output};
-use crate::script::Session;
+use crate::script::{complete, Session};
 
 /// Where the executor's messages go: IOPub and the shell socket.
 #[derive(Clone)]
@@ -69,29 +68,6 @@ pub fn kernel_info() -> Value {
         "debugger": false,
         "help_links": [],
     })
-}
-
-/// Whether code is complete, unfinished (more lines expected) or invalid.
-pub fn is_complete(session: &Session, code: &str) -> &'static str {
-    match session.engine().compile(code) {
-        Ok(_) => "complete",
-        Err(e) => {
-            let at_end = e
-                .position()
-                .line()
-                .is_none_or(|l| l >= code.lines().count());
-            if at_end
-                && matches!(
-                    e.err_type(),
-                    ParseErrorType::UnexpectedEOF | ParseErrorType::MissingToken(_, _)
-                )
-            {
-                "incomplete"
-            } else {
-                "invalid"
-            }
-        }
-    }
 }
 
 /// The thread that runs the shell requests.
@@ -188,22 +164,36 @@ impl Executor {
             "complete_request" => {
                 let code = msg.text("code");
                 let cursor = cursor_pos(msg, code);
-                let (matches, start, end) = super::complete::complete(&self.session, code, cursor);
+                let c = complete::complete(&self.session, code, cursor);
+                // IPython's form of typed completions, which JupyterLab shows.
+                let typed: Vec<Value> = c
+                    .candidates
+                    .iter()
+                    .map(|m| {
+                        json!({
+                            "start": c.start,
+                            "end": c.end,
+                            "text": m.text,
+                            "type": m.kind.name(),
+                            "signature": m.signature,
+                        })
+                    })
+                    .collect();
                 self.out.reply(
                     msg,
                     json!({
                         "status": "ok",
-                        "matches": matches,
-                        "cursor_start": start,
-                        "cursor_end": end,
-                        "metadata": {},
+                        "matches": c.texts(),
+                        "cursor_start": c.start,
+                        "cursor_end": c.end,
+                        "metadata": { "_jupyter_types_experimental": typed },
                     }),
                 );
             }
             "inspect_request" => {
                 let code = msg.text("code");
                 let cursor = cursor_pos(msg, code);
-                let found = super::complete::inspect(&self.session, code, cursor);
+                let found = complete::inspect(&self.session, code, cursor);
                 let data: Map<String, Value> = found
                     .iter()
                     .flatten()
@@ -215,7 +205,7 @@ impl Executor {
                 );
             }
             "is_complete_request" => {
-                let status = is_complete(&self.session, msg.text("code"));
+                let status = complete::status(&self.session, msg.text("code")).name();
                 let mut content = json!({ "status": status });
                 if status == "incomplete" {
                     content["indent"] = json!("");

@@ -8,7 +8,6 @@
 //! - [`message`]: the wire format (identities, delimiter, signature, JSON parts);
 //! - [`handlers`]: the shell requests, run on one thread that owns the
 //!   script [`Session`](crate::script::Session);
-//! - [`complete`]: completion and inspection;
 //! - [`history`]: the input history;
 //! - [`install`]: the kernelspec.
 //!
@@ -18,7 +17,6 @@
 //! here, so an interrupt reaches a running cell), stdin (bound; scripts do
 //! not read input) and heartbeat (echo).
 
-pub mod complete;
 pub mod connection;
 pub mod handlers;
 pub mod history;

@@ -1,92 +1,36 @@
-//! A small Rhai highlighter for notebook pages: comments, strings,
-//! numbers, keywords and function calls become `<span class="hl-…">`; all
-//! text is escaped.
+//! A Rhai highlighter for notebook pages: the script layer's tokens
+//! (comments, strings, numbers, keywords, function calls) become
+//! `<span class="hl-…">`; all text is escaped.
 
 use crate::format::escape_html;
+use crate::script::syntax::{tokens, Class};
 
-const KEYWORDS: &[&str] = &[
-    "let", "const", "fn", "if", "else", "while", "loop", "for", "in", "return", "break",
-    "continue", "import", "export", "as", "switch", "do", "until", "throw", "try", "catch",
-    "private", "this", "global",
-];
-const LITERALS: &[&str] = &["true", "false"];
+/// The CSS class of a token class.
+fn css(class: Class) -> &'static str {
+    match class {
+        Class::Comment => "hl-com",
+        Class::String => "hl-str",
+        Class::Number => "hl-num",
+        Class::Keyword => "hl-kw",
+        Class::Function => "hl-fn",
+    }
+}
 
 /// Highlighted HTML for Rhai source (to go inside `<pre><code>`).
 pub fn highlight(code: &str) -> String {
-    let chars: Vec<char> = code.chars().collect();
     let mut out = String::with_capacity(code.len() * 2);
-    let mut i = 0;
-    let span = |out: &mut String, class: &str, text: &str| {
+    let mut at = 0;
+    for t in tokens(code) {
+        out.push_str(&escape_html(&code[at..t.range.start]));
         out.push_str("<span class=\"");
-        out.push_str(class);
+        out.push_str(css(t.class));
         out.push_str("\">");
-        out.push_str(&escape_html(text));
+        out.push_str(&escape_html(&code[t.range.clone()]));
         out.push_str("</span>");
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
-        if c == '/' && chars.get(i + 1) == Some(&'/') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            span(&mut out, "hl-com", &collect(&chars[start..i]));
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i = (i + 2).min(chars.len());
-            span(&mut out, "hl-com", &collect(&chars[start..i]));
-        } else if c == '"' || c == '`' || c == '\'' {
-            i += 1;
-            while i < chars.len() && chars[i] != c {
-                if chars[i] == '\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i = (i + 1).min(chars.len());
-            span(&mut out, "hl-str", &collect(&chars[start..i]));
-        } else if c.is_ascii_digit() {
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
-            {
-                // `1..5` is a range, not a number.
-                if chars[i] == '.' && chars.get(i + 1) == Some(&'.') {
-                    break;
-                }
-                i += 1;
-            }
-            span(&mut out, "hl-num", &collect(&chars[start..i]));
-        } else if c.is_alphabetic() || c == '_' {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let word = collect(&chars[start..i]);
-            let mut j = i;
-            while j < chars.len() && chars[j] == ' ' {
-                j += 1;
-            }
-            if KEYWORDS.contains(&word.as_str()) {
-                span(&mut out, "hl-kw", &word);
-            } else if LITERALS.contains(&word.as_str()) {
-                span(&mut out, "hl-num", &word);
-            } else if chars.get(j) == Some(&'(') {
-                span(&mut out, "hl-fn", &word);
-            } else {
-                out.push_str(&escape_html(&word));
-            }
-        } else {
-            i += 1;
-            out.push_str(&escape_html(&c.to_string()));
-        }
+        at = t.range.end;
     }
+    out.push_str(&escape_html(&code[at..]));
     out
-}
-
-fn collect(chars: &[char]) -> String {
-    chars.iter().collect()
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub const DOCS: &[Doc] = &[
         example: r#"let c = chart("line", frame(#{ year: [2020, 2021, 2022], v: [1, 3, 2] }), #{ x: "year", y: "v", title: "Trade" });
 print(c);
 print(c.title);"#,
-        output: "Chart(line, 720×400)\nTrade",
+        output: "Chart(line, 720×400) \"Trade\": .save(\"chart.svg\") writes it; :open shows it in the REPL\nTrade",
     },
     Doc {
         name: "svg",
@@ -579,10 +579,6 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
     engine.register_fn("save", move |c: &mut ChartV, path: ImmutableString| {
         save(&save_ctx, c, &path)
     });
-    let describe =
-        |c: &mut ChartV| format!("Chart({}, {}×{})", c.1.kind.name(), c.1.width, c.1.height);
-    engine.register_fn("to_string", describe);
-    engine.register_fn("to_debug", describe);
     engine.register_get("title", |c: &mut ChartV| -> Dynamic {
         match &c.0.title {
             Some(t) => t.clone().into(),

@@ -262,10 +262,6 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<StrNs>("StrNamespace");
     engine.register_type_with_name::<DtNs>("DtNamespace");
 
-    engine.register_fn("to_string", |e: &mut ExprV| format!("{}", e.0));
-    engine.register_fn("to_debug", |e: &mut ExprV| format!("{}", e.0));
-    engine.register_fn("to_string", |_: &mut ThenV| "when(…).then(…)".to_string());
-
     // Constructors.
     engine.register_fn("col", |name: ImmutableString| ExprV(col(name.as_str())));
     engine.register_fn("col", |names: Array| -> RResult<ExprV> {

@@ -610,10 +610,6 @@ fn describe(df: &DataFrame) -> RResult<DataFrame> {
     guard(|| DataFrame::new_infer_height(columns))
 }
 
-fn fmt_frame(df: &DataFrame) -> String {
-    format!("{df}")
-}
-
 macro_rules! verb {
     ($engine:ident, $name:literal, |$f:ident $(, $a:ident : $t:ty)*| $body:expr) => {{
         $engine.register_fn($name, |$f: &mut LazyFrameV $(, $a: $t)*| -> RResult<LazyFrameV> {
@@ -635,16 +631,6 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<LazyFrameV>("LazyFrame");
     engine.register_type_with_name::<DataFrameV>("DataFrame");
     engine.register_type_with_name::<GroupByV>("GroupBy");
-
-    engine.register_fn("to_string", |df: &mut DataFrameV| fmt_frame(&df.0));
-    engine.register_fn("to_debug", |df: &mut DataFrameV| fmt_frame(&df.0));
-    engine.register_fn("to_string", |f: &mut LazyFrameV| {
-        let plan = f.lf.explain(false).unwrap_or_default();
-        format!("LazyFrame (call .collect() to run it)\n{plan}")
-    });
-    engine.register_fn("to_debug", |f: &mut LazyFrameV| {
-        f.lf.explain(false).unwrap_or_default()
-    });
 
     verb!(engine, "filter", |f, p: Dynamic| Ok(
         f.map(f.lf.clone().filter(to_expr(&p, Strings::Columns)?))

@@ -8,6 +8,7 @@
 
 pub mod cells;
 pub mod chart;
+pub mod complete;
 pub mod display;
 pub mod docs;
 pub mod errors;
@@ -15,6 +16,7 @@ pub mod expr;
 pub mod frame;
 pub mod io;
 pub mod snapshot;
+pub mod syntax;
 pub mod template;
 pub mod values;
 
@@ -214,11 +216,30 @@ impl Session {
         &self.engine
     }
 
-    /// The variables in scope with their values, in declaration order.
+    /// The variables in scope with their values, in declaration order (a
+    /// name declared again comes again, later; the last one is the value
+    /// the name has now).
     pub fn scope_values(&self) -> Vec<(String, Dynamic)> {
-        self.scope
+        // Rhai's raw iterator runs newest first.
+        let mut values: Vec<(String, Dynamic)> = self
+            .scope
             .iter_raw()
             .map(|(n, _, v)| (n.to_string(), v.clone()))
+            .collect();
+        values.reverse();
+        values
+    }
+
+    /// The functions earlier inputs defined: (name, parameter names).
+    pub fn functions(&self) -> Vec<(String, Vec<String>)> {
+        self.lib
+            .iter_functions()
+            .map(|f| {
+                (
+                    f.name.to_string(),
+                    f.params.iter().map(|p| p.to_string()).collect(),
+                )
+            })
             .collect()
     }
 
@@ -374,6 +395,17 @@ impl Session {
             .map(|_| ())
             .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))
     }
+}
+
+/// A session over an empty project in a temporary folder (kept as long as
+/// the returned folder lives), for unit tests.
+#[cfg(test)]
+pub(crate) fn test_session(sink: Sink) -> (tempfile::TempDir, Session) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Arc::new(Config::load(dir.path()).expect("config"));
+    let params = config.params.clone();
+    let session = Session::new(config, &params, sink);
+    (dir, session)
 }
 
 /// The `params` map a script sees.

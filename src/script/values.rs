@@ -256,6 +256,18 @@ pub fn type_name(d: &Dynamic) -> String {
         "LazyFrame".into()
     } else if d.is::<DataFrameV>() {
         "DataFrame".into()
+    } else if d.is::<GroupByV>() {
+        "GroupBy".into()
+    } else if d.is::<WhenV>() {
+        "When".into()
+    } else if d.is::<ThenV>() {
+        "Then".into()
+    } else if d.is::<super::chart::ChartV>() {
+        "Chart".into()
+    } else if d.is::<super::expr::StrNs>() {
+        "StrNamespace".into()
+    } else if d.is::<super::expr::DtNs>() {
+        "DtNamespace".into()
     } else if d.is_unit() {
         "()".into()
     } else {

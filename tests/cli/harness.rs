@@ -324,3 +324,161 @@ pub fn briefing_project() -> Project {
     std::fs::copy(repo().join("dossier.toml"), p.path().join("dossier.toml")).unwrap();
     p
 }
+
+/// `dossier ARGS` on a pseudo-terminal, as a person at a terminal runs it
+/// (line editing, Tab, Ctrl-C as a signal while something runs). What it
+/// writes is kept as the screen's text, colours and cursor moves removed.
+/// Killed when dropped.
+#[cfg(unix)]
+pub struct Terminal {
+    child: std::process::Child,
+    master: std::fs::File,
+    raw: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// How much of the screen text earlier `expect` calls consumed.
+    seen: usize,
+}
+
+#[cfg(unix)]
+impl Terminal {
+    /// Starts `dossier ARGS` in `dir` on a new terminal of `cols`×`rows`.
+    pub fn start(dir: &Path, args: &[&str], cols: u16, rows: u16) -> Terminal {
+        use std::io::Read;
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: valid out-pointers; null name and termios are allowed.
+        let r = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: openpty returned two open descriptors that we now own.
+        let (master, slave) = unsafe {
+            (
+                std::fs::File::from_raw_fd(master),
+                std::fs::File::from_raw_fd(slave),
+            )
+        };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dossier"));
+        cmd.args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::from(slave.try_clone().expect("dup pty")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup pty")))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec: a new
+        // session whose controlling terminal is the pty (so Ctrl-C is SIGINT).
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn dossier on a pty");
+        drop(cmd);
+        let raw = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut reader = master.try_clone().expect("dup pty");
+        let sink = raw.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            // Reading fails (EIO) once the program has exited.
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        Terminal {
+            child,
+            master,
+            raw,
+            seen: 0,
+        }
+    }
+
+    /// Types `keys` (`\r` is Enter, `\t` Tab, `\x03` Ctrl-C).
+    pub fn send(&mut self, keys: &str) {
+        use std::io::Write;
+        self.master
+            .write_all(keys.as_bytes())
+            .expect("write to pty");
+        self.master.flush().expect("flush pty");
+    }
+
+    /// Everything shown so far, without escape sequences and carriage returns.
+    pub fn screen(&self) -> String {
+        let raw = self.raw.lock().unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        let escapes = regex::Regex::new("\x1b\\[[0-9;?]*[A-Za-z]|\x1b\\][^\x07]*\x07|\x1b[=>]|\r")
+            .expect("regex");
+        escapes.replace_all(&text, "").into_owned()
+    }
+
+    /// Waits until `needle` shows after what earlier calls consumed; returns
+    /// the text up to it. Panics with the screen after [`PATIENCE`].
+    pub fn expect(&mut self, needle: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let screen = self.screen();
+            let rest = screen.get(self.seen..).unwrap_or("");
+            if let Some(i) = rest.find(needle) {
+                let upto = rest[..i + needle.len()].to_string();
+                self.seen += i + needle.len();
+                return upto;
+            }
+            if start.elapsed() > PATIENCE {
+                panic!(
+                    "timed out waiting for {needle:?}; the screen after the last match:\n{rest}"
+                );
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(DRAIN);
+                let screen = self.screen();
+                let rest = screen.get(self.seen..).unwrap_or("");
+                if !rest.contains(needle) {
+                    panic!("dossier exited ({status}) before showing {needle:?}:\n{rest}");
+                }
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the program to end; its exit code.
+    pub fn wait(&mut self) -> i32 {
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code().unwrap_or(-1);
+            }
+            if start.elapsed() > PATIENCE {
+                panic!("dossier did not exit:\n{}", self.screen());
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
