@@ -15,6 +15,7 @@
 //! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
 //! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
 //! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
+//! - [`verify`]: `dossier verify`, every figure of a rendered report traced to the data.
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -33,6 +34,7 @@ pub mod render;
 pub mod schedule;
 pub mod script;
 pub mod serve;
+pub mod verify;
 pub mod watch;
 
 /// The version string shown by `dossier --version` and recorded in provenance.

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod convert;
+pub mod figure;
 pub mod format;
 pub mod html;
 pub mod pdf;

@@ -22,4 +22,5 @@ mod sandbox;
 mod schedule;
 mod scripts;
 mod serve;
+mod verify;
 mod watch;
