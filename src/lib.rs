@@ -15,6 +15,7 @@
 //! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
 //! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
 //! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
+//! - [`signals`]: Ctrl-C and SIGTERM for the long-running modes (signal-hook).
 //! - [`verify`]: `dossier verify`, every figure of a rendered report traced to the data.
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diag;
+pub mod format;
 pub mod host;
 pub mod kernel;
 pub mod notebook;
@@ -34,6 +36,8 @@ pub mod render;
 pub mod schedule;
 pub mod script;
 pub mod serve;
+pub mod signals;
+pub mod template;
 pub mod verify;
 pub mod watch;
 

@@ -131,9 +131,9 @@ pub fn render_report_to(
 /// written; [`render_report`] writes it, `dossier verify` checks it.
 pub struct Document {
     pub html: String,
-    pub figures: Vec<crate::render::figure::Figure>,
+    pub figures: Vec<crate::template::figure::Figure>,
     /// The source documents cited, in footnote order.
-    pub documents: Vec<crate::render::figure::Document>,
+    pub documents: Vec<crate::template::figure::Document>,
     pub session: Session,
     pub params: Params,
     pub provenance: crate::render::report::Provenance,

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use minijinja::Value;
 
 use crate::diag::Diagnostic;
-use crate::render::figure::{Document, Figure, SourceRow};
 use crate::render::report::ReportSpec;
-use crate::render::template::{environment, to_diagnostic, Citations, RenderSettings};
 use crate::script::Session;
+use crate::template::figure::{Document, Figure, SourceRow};
+use crate::template::{environment, to_diagnostic, Citations, RenderSettings};
 
 /// Renders `spec.template` with `context`.
 pub fn render(

@@ -5,7 +5,7 @@
 //!   template filters `number` and `cite` print with the computed mark and a
 //!   note naming its inputs and their sources.
 //! - `frame.computed(column, #{ note, inputs })` marks a column as computed
-//!   through the naming convention of `render::figure` (`<column>_derived`,
+//!   through the naming convention of `template::figure` (`<column>_derived`,
 //!   `<column>_derivation`, `<column>_inputs`).
 //! - `frame.stated()` drops the rows marked `derived`: counts of what the
 //!   sources state leave derived rows out unless a script keeps them.

@@ -1,16 +1,16 @@
 //! The data a figure may trace to: every cell of every dataset a run can
 //! see, numbers by value and texts by content, each with its row's meaning
 //! (qualifier, derived, source) read by the convention of
-//! [`crate::render::figure`].
+//! [`crate::template::figure`].
 
 use minijinja::Value;
 use polars::prelude::DataType;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
-use crate::render::convert::FrameObject;
-use crate::render::figure::FigureMeta;
 use crate::script::Session;
+use crate::template::figure::FigureMeta;
+use crate::template::value::FrameObject;
 
 /// One data cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,7 +111,7 @@ impl DataIndex {
                         source: meta.source,
                     };
                     if *numeric {
-                        if let Ok(x) = crate::render::figure::as_f64(&v) {
+                        if let Ok(x) = crate::template::figure::as_f64(&v) {
                             index.numbers.push((x, cell));
                         }
                     } else if *text {

@@ -25,10 +25,10 @@ use serde::Serialize;
 
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
+use crate::format::Lang;
 use crate::host::Access;
-use crate::render::figure::{qualifier_word, Figure, FigureMeta};
-use crate::render::format::Lang;
 use crate::render::report::ReportSpec;
+use crate::template::figure::{qualifier_word, Figure, FigureMeta};
 use data::{Cell, DataIndex};
 use origin::SourceFile;
 use page::{Found, Place};
@@ -45,7 +45,7 @@ pub enum Trace {
     Computed {
         #[serde(skip_serializing_if = "Option::is_none")]
         derivation: Option<String>,
-        inputs: Vec<crate::render::figure::FigureInput>,
+        inputs: Vec<crate::template::figure::FigureInput>,
     },
     /// Nothing: see the problems.
     None,

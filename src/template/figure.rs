@@ -20,7 +20,7 @@
 //!
 //! A printed figure is `qualifier <data value="raw">shown</data>mark`:
 //! the qualifier word in the report's language (from
-//! [`crate::render::figure::qualifier_word`], the one list of hedge words),
+//! [`crate::template::figure::qualifier_word`], the one list of hedge words),
 //! the HTML `<data>` element with the exact value for machines, and a
 //! bracketed mark that copies and reads apart from the figure: `[3]` for a
 //! source footnote, `[†1]` for a value computed here, linking to its note.
@@ -30,48 +30,24 @@ use std::collections::BTreeMap;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 
-use crate::render::format::{escape_html, Lang};
+use crate::format::{escape_html, Lang, Qualifier};
 
-/// The qualifier keys a data row may hold, in the order documented.
-pub const QUALIFIERS: &[&str] = &[
-    "exact",
-    "about",
-    "at_least",
-    "at_most",
-    "more_than",
-    "less_than",
-];
-
-/// The words a qualifier is printed with, before the figure; `None` for
-/// `exact` (and an empty qualifier). The one place hedge words live.
+/// The words a qualifier key is printed with, before the figure; `None` for
+/// `exact` (and an empty key). The words themselves live in
+/// [`crate::format::Qualifier`], the one list of hedge words.
 pub fn qualifier_word(key: &str, lang: Lang) -> Option<&'static str> {
-    let words = match key {
-        "about" => ("about", "نحو"),
-        "at_least" => ("at least", "على الأقل"),
-        "at_most" => ("at most", "لا يتجاوز"),
-        "more_than" => ("more than", "أكثر من"),
-        "less_than" => ("less than", "أقل من"),
-        _ => return None,
-    };
-    Some(match lang {
-        Lang::En => words.0,
-        Lang::Ar => words.1,
-    })
+    Qualifier::parse(key).and_then(|q| q.word(lang))
 }
 
 /// A qualifier key from a cell: `None` for exact or empty; an error for an
 /// unknown key (a hedge must never be dropped silently).
 pub fn parse_qualifier(text: &str) -> Result<Option<String>, String> {
-    let k = text.trim().to_lowercase().replace([' ', '-'], "_");
-    match k.as_str() {
-        "" | "exact" | "none" => Ok(None),
-        "approx" | "approximately" | "about" | "~" | "≈" => Ok(Some("about".into())),
-        "over" | "more_than" => Ok(Some("more_than".into())),
-        "under" | "less_than" => Ok(Some("less_than".into())),
-        "at_least" | "at_most" => Ok(Some(k)),
-        _ => Err(format!(
+    match Qualifier::parse(text) {
+        Some(q) if q.is_exact() => Ok(None),
+        Some(q) => Ok(Some(q.code().to_string())),
+        None => Err(format!(
             "unknown qualifier `{text}` (use one of: {})",
-            QUALIFIERS.join(", ")
+            Qualifier::ALL.map(|q| q.code()).join(", ")
         )),
     }
 }
@@ -653,6 +629,7 @@ mod tests {
         assert_eq!(qualifier_word("more_than", Lang::Ar), Some("أكثر من"));
         assert_eq!(qualifier_word("exact", Lang::En), None);
         assert_eq!(parse_qualifier("At least"), Ok(Some("at_least".into())));
+        assert_eq!(parse_qualifier("more than"), Ok(Some("more_than".into())));
         assert_eq!(parse_qualifier("exact"), Ok(None));
         assert!(parse_qualifier("roughly-ish").is_err());
     }
