@@ -16,6 +16,7 @@
 //! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
 //! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
 //! - [`signals`]: Ctrl-C and SIGTERM for the long-running modes (signal-hook).
+//! - [`verify`]: `dossier verify`, every figure of a rendered report traced to the data.
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -37,6 +38,7 @@ pub mod script;
 pub mod serve;
 pub mod signals;
 pub mod template;
+pub mod verify;
 pub mod watch;
 
 /// The version string shown by `dossier --version` and recorded in provenance.

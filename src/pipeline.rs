@@ -122,19 +122,29 @@ pub fn render_report_to(
     render_report_in(config, spec, cli_params, formats, sink, None, out_dir)
 }
 
-/// The one implementation behind the three entry points above.
-#[allow(clippy::too_many_arguments)]
-fn render_report_in(
+/// A report rendered in memory: the page (with its provenance appendix),
+/// the figures its template printed, and the run it came from. Nothing is
+/// written; [`render_report`] writes it, `dossier verify` checks it.
+pub struct Document {
+    pub html: String,
+    pub figures: Vec<crate::template::figure::Figure>,
+    /// The source documents cited, in footnote order.
+    pub documents: Vec<crate::template::figure::Document>,
+    pub session: Session,
+    pub params: Params,
+    pub provenance: crate::render::report::Provenance,
+}
+
+/// Runs a report's script and fills its template, in memory: the first half
+/// of every render, and all of `dossier verify`'s.
+pub fn render_document(
     config: Arc<Config>,
     spec: &crate::render::report::ReportSpec,
     cli_params: &Params,
-    formats: &[crate::render::report::Format],
     sink: Sink,
     cancel: Option<Arc<AtomicBool>>,
-    out_dir: &Path,
-) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
-    use crate::render::report::{inject_provenance, Format, Provenance};
-    let started = Instant::now();
+) -> Result<Document, (Diagnostic, Vec<Access>)> {
+    use crate::render::report::{inject_provenance, Provenance};
     let mut params = config.params.clone();
     params.extend(spec.params.clone());
     params.insert(
@@ -147,15 +157,8 @@ fn render_report_in(
     if let Some(flag) = &cancel {
         session.cancel_on(flag.clone());
     }
-    let fail = |d: Diagnostic, s: &Session| {
-        let d = if is_cancelled() {
-            Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
-                .with_kind(CANCELLED)
-        } else {
-            d
-        };
-        (d, s.host().accesses())
-    };
+    let fail =
+        |d: Diagnostic, s: &Session| (cancelled_or(d, is_cancelled(), spec), s.host().accesses());
     let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
         if is_cancelled() {
             Err(fail(Diagnostic::error("cancelled"), s))
@@ -168,15 +171,69 @@ fn render_report_in(
         .run_file(&config.root.join(&spec.script))
         .map_err(|d| fail(d, &session))?;
     check(&session)?;
-
     let context =
         crate::render::context::build(&session, spec, &params).map_err(|d| fail(d, &session))?;
     check(&session)?;
-    let html =
+    let page =
         crate::render::html::render(&session, spec, &context).map_err(|d| fail(d, &session))?;
     check(&session)?;
     let provenance = Provenance::collect(&config.root, &session.host().accesses(), &params);
-    let html = inject_provenance(&html, &provenance.html(spec.lang));
+    let html = inject_provenance(&page.html, &provenance.html(spec.lang));
+    Ok(Document {
+        html,
+        figures: page.figures,
+        documents: page.documents,
+        session,
+        params,
+        provenance,
+    })
+}
+
+/// The diagnostic of a run: "cancelled" when its flag was set.
+fn cancelled_or(
+    d: Diagnostic,
+    cancelled: bool,
+    spec: &crate::render::report::ReportSpec,
+) -> Diagnostic {
+    if cancelled {
+        Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
+            .with_kind(CANCELLED)
+    } else {
+        d
+    }
+}
+
+/// The one implementation behind the three entry points above.
+#[allow(clippy::too_many_arguments)]
+fn render_report_in(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    formats: &[crate::render::report::Format],
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+    out_dir: &Path,
+) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
+    use crate::render::report::Format;
+    let started = Instant::now();
+    let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    let doc = render_document(config.clone(), spec, cli_params, sink, cancel.clone())?;
+    let Document {
+        html,
+        session,
+        params,
+        provenance,
+        ..
+    } = doc;
+    let fail =
+        |d: Diagnostic, s: &Session| (cancelled_or(d, is_cancelled(), spec), s.host().accesses());
+    let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
+        if is_cancelled() {
+            Err(fail(Diagnostic::error("cancelled"), s))
+        } else {
+            Ok(())
+        }
+    };
 
     let mut outputs = Vec::new();
     for format in formats {

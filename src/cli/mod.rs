@@ -14,6 +14,7 @@ mod run;
 mod schedule;
 mod serve;
 mod table;
+mod verify;
 mod watch;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub enum Command {
     Notebook(notebook::Args),
     /// The Jupyter kernel (`--connection-file FILE`), and `install`/`uninstall` of its kernelspec.
     Kernel(kernel::Args),
+    /// Render in memory and check that every figure traces to the data, keeps its hedge, and is in every edition.
+    Verify(verify::Args),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Schedule(c) => schedule::execute(c),
         Command::Notebook(a) => notebook::execute(a),
         Command::Kernel(a) => kernel::execute(a),
+        Command::Verify(a) => verify::execute(a),
     };
     match result {
         Ok(code) => code,

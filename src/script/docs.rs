@@ -23,6 +23,7 @@ pub fn all() -> Vec<(&'static str, &'static [Doc])> {
         ("io", super::io::DOCS),
         ("frames", super::frame::DOCS),
         ("expressions", super::expr::DOCS),
+        ("figures", super::figures::DOCS),
         ("charts", super::chart::DOCS),
         ("templates", super::template::DOCS),
         ("display", super::display::DOCS),

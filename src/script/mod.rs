@@ -13,6 +13,7 @@ pub mod display;
 pub mod docs;
 pub mod errors;
 pub mod expr;
+pub mod figures;
 pub mod frame;
 pub mod io;
 pub mod snapshot;
@@ -467,6 +468,7 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
 
     expr::register(&mut engine);
     frame::register(&mut engine);
+    figures::register(&mut engine);
     io::register(&mut engine, ctx);
     chart::register(&mut engine, ctx);
     template::register(&mut engine, ctx);

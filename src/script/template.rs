@@ -120,7 +120,9 @@ pub fn dynamic_to_value(d: &Dynamic) -> Value {
         return Value::from(());
     }
     if let Some(c) = d.clone().try_cast::<ChartV>() {
-        return Value::from_safe_string(chart_html(&c.0.svg, c.0.title.as_deref()));
+        // The title is drawn in the chart itself: a caption repeating it
+        // word for word would only be read twice.
+        return Value::from_safe_string(chart_html(&c.0.svg, None));
     }
     Value::from(d.to_string())
 }

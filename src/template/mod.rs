@@ -8,12 +8,13 @@
 //! engine converts its values (`script::template::dynamic_to_value`) and the
 //! filters format through [`crate::format`].
 
+pub mod figure;
 pub mod value;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::diag::{Diagnostic, Span};
@@ -24,27 +25,8 @@ use value::{FrameObject, Row};
 /// The folder templates are loaded from, relative to the project root.
 pub const TEMPLATE_DIR: &str = "reports";
 
-/// Citations made while rendering one document, in order of first use.
-#[derive(Debug, Default)]
-pub struct Citations {
-    order: Vec<String>,
-}
-
-impl Citations {
-    /// The footnote number of a source (1-based), registering it on first use.
-    pub fn number(&mut self, source_id: &str) -> usize {
-        if let Some(i) = self.order.iter().position(|s| s == source_id) {
-            return i + 1;
-        }
-        self.order.push(source_id.to_string());
-        self.order.len()
-    }
-
-    /// The sources cited so far, in footnote order.
-    pub fn cited(&self) -> Vec<String> {
-        self.order.clone()
-    }
-}
+pub use crate::template::figure::Citations;
+use crate::template::figure::{self as fig, FigureMeta, Printed};
 
 /// Everything the filters need to know about the document being rendered.
 #[derive(Clone)]
@@ -86,13 +68,27 @@ pub fn environment(
     });
 
     let s = settings.clone();
+    let cites = citations.clone();
     env.add_filter(
         "number",
-        move |v: Value, kwargs: Kwargs| -> Result<String, Error> {
-            let x = as_f64(&v)?;
+        move |state: &minijinja::State,
+              v: Value,
+              column: Option<String>,
+              kwargs: Kwargs|
+              -> Result<Value, Error> {
+            // `{{ x | number }}`, `{{ row | number("column") }}`, `{{ computed_value | number }}`.
+            let (value, meta, column) = figure_of(&v, column.as_deref())?;
             let o = number_options(&s, &kwargs)?;
+            let suffix: Option<String> = kwargs.get("suffix")?;
             kwargs.assert_all_used()?;
-            Ok(format::format_number(x, &o))
+            let html = *state.auto_escape() != AutoEscape::None;
+            let how = How {
+                filter: "number",
+                cite: false,
+                html,
+                suffix: suffix.as_deref().unwrap_or(""),
+            };
+            print(&s, &cites, &value, &meta, &o, column.as_deref(), &how)
         },
     );
     let s = settings.clone();
@@ -198,47 +194,76 @@ pub fn environment(
     let cites = citations.clone();
     env.add_filter(
         "cite",
-        move |v: Value, arg: Value, kwargs: Kwargs| -> Result<Value, Error> {
+        move |state: &minijinja::State,
+              v: Value,
+              arg: Value,
+              kwargs: Kwargs|
+              -> Result<Value, Error> {
             // `{{ value | cite(source_id) }}` or `{{ row | cite("column") }}`.
-            let is_row = v.downcast_object_ref::<Row>().is_some()
-                || v.kind() == minijinja::value::ValueKind::Map;
-            let (value, source) = if is_row {
+            let is_row = v.downcast_object_ref::<Row>().is_some() || v.kind() == ValueKind::Map;
+            let html = *state.auto_escape() != AutoEscape::None;
+            let (value, meta, column) = if is_row {
                 let column = arg.as_str().unwrap_or_default().to_string();
-                let value = v.get_attr(&column)?;
-                if value.is_undefined() {
-                    return Err(Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("cite: the row has no column `{column}`"),
-                    ));
-                }
-                (value, v.get_attr("source_id")?.to_string())
+                figure_of(&v, Some(&column))?
             } else {
-                (v, arg.to_string())
+                let meta = FigureMeta {
+                    source: Some(arg.to_string()).filter(|s| !s.is_empty()),
+                    ..Default::default()
+                };
+                (v, meta, None)
             };
-            let shown = if value.is_number() {
-                let o = number_options(&s, &kwargs)?;
-                format::format_number(as_f64(&value)?, &o)
+            let o = number_options(&s, &kwargs)?;
+            let suffix: Option<String> = kwargs.get("suffix")?;
+            kwargs.assert_all_used()?;
+            if value.is_number() || value.is_none() {
+                let how = How {
+                    filter: "cite",
+                    cite: true,
+                    html,
+                    suffix: suffix.as_deref().unwrap_or(""),
+                };
+                return print(&s, &cites, &value, &meta, &o, column.as_deref(), &how);
+            }
+            // A text (or empty) value with its source's footnote.
+            let mark = match &meta.source {
+                Some(src) => {
+                    let mut c = cites.lock().map_err(|_| poisoned())?;
+                    let n = c.number(src);
+                    fig::footnote_mark(n, c.paragraph(src), html)
+                }
+                None => String::new(),
+            };
+            let text = if html {
+                format::escape_html(&value.to_string())
             } else {
                 value.to_string()
             };
-            kwargs.assert_all_used()?;
-            let n = cites.lock().map(|mut c| c.number(&source)).unwrap_or(0);
-            let num = format::format_number(
-                n as f64,
-                &NumberOptions {
-                    lang: s.lang,
-                    arabic_digits: s.arabic_digits,
-                    ..Default::default()
-                },
-            );
-            Ok(Value::from_safe_string(format!(
-            "<span class=\"cited\">{}<sup class=\"fn\"><a href=\"#source-{}\">{}</a></sup></span>",
-            format::escape_html(&shown),
-            format::escape_html(&source),
-            num
-        )))
+            Ok(Value::from_safe_string(format!("{text}{mark}")))
         },
     );
+    let cites = citations.clone();
+    env.add_function("source_documents", move || -> Result<Value, Error> {
+        let docs = cites.lock().map_err(|_| poisoned())?.documents();
+        Ok(Value::from(minijinja::value::Serde(docs)))
+    });
+    let cites = citations.clone();
+    env.add_function("calculations", move || -> Result<Value, Error> {
+        let calcs = cites.lock().map_err(|_| poisoned())?.calculations();
+        Ok(Value::from(
+            calcs
+                .into_iter()
+                .map(|c| {
+                    Value::from(std::collections::BTreeMap::from([
+                        ("number", Value::from(c.number)),
+                        ("anchor", Value::from(c.anchor)),
+                        ("shown", Value::from(c.shown)),
+                        // Markup made by the figure filters (escaped there).
+                        ("note", Value::from_safe_string(c.note)),
+                    ]))
+                })
+                .collect::<Vec<_>>(),
+        ))
+    });
     let cites = citations;
     env.add_function("cited_sources", move || -> Vec<String> {
         cites.lock().map(|c| c.cited()).unwrap_or_default()
@@ -246,16 +271,95 @@ pub fn environment(
     env
 }
 
-fn as_f64(v: &Value) -> Result<f64, Error> {
-    if let Some(i) = v.as_i64() {
-        return Ok(i as f64);
-    }
-    f64::try_from(v.clone()).map_err(|_| {
-        Error::new(
+use fig::as_f64;
+
+fn poisoned() -> Error {
+    Error::new(ErrorKind::InvalidOperation, "citations lock poisoned")
+}
+
+/// The value, meaning and column of what a figure filter was given: a row
+/// and a column name, a figure map from `computed(...)`, or a bare number.
+fn figure_of(
+    v: &Value,
+    column: Option<&str>,
+) -> Result<(Value, FigureMeta, Option<String>), Error> {
+    let is_row = v.downcast_object_ref::<Row>().is_some() || v.kind() == ValueKind::Map;
+    match column {
+        Some(c) if is_row => {
+            let value = v.get_attr(c)?;
+            if value.is_undefined() {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("the row has no column `{c}`"),
+                ));
+            }
+            Ok((value, FigureMeta::from_row(v, c)?, Some(c.to_string())))
+        }
+        None if fig::is_figure_map(v) => {
+            Ok((v.get_attr("value")?, FigureMeta::from_figure_map(v)?, None))
+        }
+        Some(c) => Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("expected a number, found {} `{v}`", v.kind()),
-        )
-    })
+            format!("a column name (`{c}`) needs a row, not {} `{v}`", v.kind()),
+        )),
+        None => Ok((v.clone(), FigureMeta::default(), None)),
+    }
+}
+
+/// How a figure filter prints.
+struct How<'a> {
+    filter: &'static str,
+    /// Add the source's footnote.
+    cite: bool,
+    /// Markup, not plain text.
+    html: bool,
+    /// Text after the number (a unit).
+    suffix: &'a str,
+}
+
+/// Prints a figure with its qualifier and its mark (see [`fig::print_figure`]).
+fn print(
+    s: &RenderSettings,
+    cites: &Arc<Mutex<Citations>>,
+    value: &Value,
+    meta: &FigureMeta,
+    o: &NumberOptions,
+    column: Option<&str>,
+    how: &How<'_>,
+) -> Result<Value, Error> {
+    let html = how.html;
+    if value.is_none() || value.is_undefined() {
+        return Ok(Value::from_safe_string(if html {
+            "<span class=\"null\">—</span>".into()
+        } else {
+            "—".into()
+        }));
+    }
+    let x = as_f64(value)?;
+    let shown = format::format_number(x, o);
+    let plain = NumberOptions {
+        lang: s.lang,
+        arabic_digits: s.arabic_digits,
+        ..Default::default()
+    };
+    let format_input = move |v: f64| format::format_number(v, &plain);
+    let mut c = cites.lock().map_err(|_| poisoned())?;
+    let out = fig::print_figure(
+        &Printed {
+            lang: o.lang,
+            html,
+            value: x,
+            shown: &shown,
+            meta,
+            cite: how.cite,
+            suffix: how.suffix,
+            format_input: &format_input,
+        },
+        column,
+        how.filter,
+        &mut c,
+    );
+    Ok(Value::from_safe_string(out))
 }
 
 fn lang_kw(s: &RenderSettings, kwargs: &Kwargs) -> Result<Lang, Error> {

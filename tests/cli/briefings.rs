@@ -85,7 +85,8 @@ fn briefings_carry_the_figures_and_sections() {
         "6 November 2025",
         "May 2021",
         "4,875",
-        "id=\"source-il-cbs-p16\"",
+        "id=\"source-1\"",
+        "Israel Central Bureau of Statistics — Statistical office",
     ] {
         assert!(en.contains(needle), "English briefing lacks {needle:?}");
     }

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["script"],
     &["render"],
     &["pipeline"],
-    &["watch", "schedule", "notebook"],
+    &["watch", "schedule", "notebook", "verify"],
     &["serve", "kernel"],
     &["cli"],
 ];

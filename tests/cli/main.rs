@@ -24,4 +24,5 @@ mod sandbox;
 mod schedule;
 mod scripts;
 mod serve;
+mod verify;
 mod watch;
