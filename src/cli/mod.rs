@@ -4,7 +4,9 @@
 
 mod check;
 mod data;
+mod diff;
 mod doc;
+mod editions;
 mod kernel;
 mod new;
 mod notebook;
@@ -59,6 +61,10 @@ pub enum Command {
     Notebook(notebook::Args),
     /// The Jupyter kernel (`--connection-file FILE`), and `install`/`uninstall` of its kernelspec.
     Kernel(kernel::Args),
+    /// List the recorded editions of the reports, with what changed in each.
+    Editions(editions::Args),
+    /// What changed in a report's data since an edition, row by row.
+    Diff(diff::Args),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -92,6 +98,8 @@ pub fn main() -> ExitCode {
         Command::Schedule(c) => schedule::execute(c),
         Command::Notebook(a) => notebook::execute(a),
         Command::Kernel(a) => kernel::execute(a),
+        Command::Editions(a) => editions::execute(a),
+        Command::Diff(a) => diff::execute(a),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@ mod briefings;
 mod charts;
 mod check;
 mod data;
+mod editions;
 mod errors;
 mod kernel;
 mod new_project;
