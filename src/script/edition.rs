@@ -14,7 +14,7 @@ pub const DOCS: &[Doc] = &[Doc {
     name: "changes",
     signature: "changes() / changes(report) -> map",
     summary: "What changed in the data since the report's previous edition (`dossier editions`), rows matched by primary key: `available` (an earlier edition exists), `any`, `previous` (id, time), `counts`, `tables` (per table: columns added and removed, rows `added`, `removed`, `changed`), and the rows across tables in `revised` (with `fields`: field, title, old, new), `added` and `removed`, each with `label` (in the report's language) and `source`. Inside a report, `changes()` means that report; elsewhere name one.",
-    example: r#"let c = changes("briefing-en");
+    example: r#"let c = changes("example");
 print(type_of(c.revised));
 print(c.contains("available"));"#,
     output: "array\ntrue",
