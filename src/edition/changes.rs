@@ -4,11 +4,12 @@
 //!
 //! Each row entry carries its key (`key`, as text, and `key_values`), the
 //! row itself (`row`), for changed rows the fields that changed (`fields`:
-//! `field`, `title`, `old`, `new`), and, when labelled, a `label` in the
-//! report's language (the row's `title_LANG`, `statement_LANG`, `name_LANG`
-//! or `label_LANG` column, else its key) and its `source` (the row of the
-//! `sources` table its `source_id` names: `id`, `publisher`, `title`,
-//! `date`, `paragraph`).
+//! `field`, `title`, `type`, `old`, `new`), and, when labelled, a `label`
+//! in the report's language (the row's `title_LANG`, `statement_LANG`,
+//! `name_LANG`, `label_LANG` or `publisher_LANG` column; else the names its
+//! foreign keys point to, in tables with a `name_LANG` column, and its
+//! period; else its key) and its `source` (the row of the `sources` table
+//! its `source_id` names: `id`, `publisher`, `title`, `date`, `paragraph`).
 
 use std::collections::HashMap;
 

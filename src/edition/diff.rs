@@ -229,31 +229,10 @@ fn current_versions(config: &Config, older: &Edition) -> Result<Vec<Version>, Di
         let path = host.open_for_scan(&rel)?;
         let bytes = std::fs::read(&path)
             .map_err(|e| Diagnostic::error(format!("cannot read {rel}: {e}")).with_kind("io"))?;
+        let sha = super::sha256_hex(&bytes);
+        let len = bytes.len() as u64;
         out.push(Version {
-            record: TableRecord {
-                name: res.name.clone(),
-                title: res.title.clone(),
-                package: pkg.display.clone(),
-                path: rel,
-                sha256: super::sha256_hex(&bytes),
-                bytes: bytes.len() as u64,
-                primary_key: res
-                    .schema
-                    .primary_key
-                    .as_ref()
-                    .map(|k| k.to_vec())
-                    .unwrap_or_default(),
-                fields: res
-                    .schema
-                    .fields
-                    .iter()
-                    .map(|f| FieldRecord {
-                        name: f.name.clone(),
-                        kind: f.kind.clone(),
-                        title: f.title.clone(),
-                    })
-                    .collect(),
-            },
+            record: TableRecord::of(&pkg.display, res, rel, sha, len),
             bytes: Some(bytes),
         });
     }
@@ -605,7 +584,7 @@ fn multiset_diff(
     Ok(())
 }
 
-/// Collects several lazy frames in one go (Polars runs them together).
+/// Collects lazy frames, one after the other.
 fn collect_all<I: IntoIterator<Item = LazyFrame>>(frames: I) -> PolarsResult<Vec<DataFrame>> {
     frames.into_iter().map(|lf| lf.collect()).collect()
 }

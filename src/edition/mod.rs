@@ -88,6 +88,43 @@ pub struct TableRecord {
     pub fields: Vec<FieldRecord>,
 }
 
+impl TableRecord {
+    /// The record of resource `res` of the package shown as `package`,
+    /// whose file (shown as `path`) hashes to `sha256`.
+    pub fn of(
+        package: &str,
+        res: &crate::data::Resource,
+        path: String,
+        sha256: String,
+        bytes: u64,
+    ) -> TableRecord {
+        TableRecord {
+            name: res.name.clone(),
+            title: res.title.clone(),
+            package: package.to_string(),
+            path,
+            sha256,
+            bytes,
+            primary_key: res
+                .schema
+                .primary_key
+                .as_ref()
+                .map(|k| k.to_vec())
+                .unwrap_or_default(),
+            fields: res
+                .schema
+                .fields
+                .iter()
+                .map(|f| FieldRecord {
+                    name: f.name.clone(),
+                    kind: f.kind.clone(),
+                    title: f.title.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// How many rows changed against the previous edition, computed when the
 /// edition was recorded.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -213,11 +250,14 @@ impl Store {
         crate::config::display_rel(&self.root, path)
     }
 
-    /// Stores `bytes` under their hash, unless an intact copy is already
-    /// there. Returns the hash.
+    /// Stores `bytes` under their hash `sha256`, unless an intact copy is
+    /// already there.
     pub fn put(&self, sha256: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let path = self.object(sha256);
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64) {
+        // An intact copy is kept; a damaged one is replaced.
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+            && std::fs::read(&path).is_ok_and(|b| sha256_hex(&b) == sha256)
+        {
             return Ok(());
         }
         crate::host::atomic_write(&path, |f| f.write_all(bytes)).map_err(|e| {
@@ -501,25 +541,18 @@ pub fn write_manifest(
     let store = Store::new(config);
     let host = Host::new(config);
     let catalogue = Catalogue::load(config, &host)?;
-    let mut inputs = Vec::new();
-    let mut hashes: BTreeMap<PathBuf, (String, u64)> = BTreeMap::new();
-    for access in rec.accesses {
-        let Access::Read(path) = access else { continue };
-        if path.starts_with(&config.output_dir) {
-            continue;
-        }
-        let Ok(bytes) = std::fs::read(path) else {
-            continue;
-        };
-        let sha = sha256_hex(&bytes);
-        inputs.push(Input {
-            path: config.display_path(path),
-            sha256: sha.clone(),
-            bytes: bytes.len() as u64,
-        });
-        hashes.insert(path.clone(), (sha, bytes.len() as u64));
-    }
-    let mut tables = Vec::new();
+    let read: Vec<&PathBuf> = rec
+        .accesses
+        .iter()
+        .filter_map(|a| match a {
+            Access::Read(p) if !p.starts_with(&config.output_dir) => Some(p),
+            _ => None,
+        })
+        .collect();
+    // Each table the run read is hashed and stored from one read of its
+    // file, so the snapshot is exactly the bytes its hash names.
+    let mut tables: Vec<TableRecord> = Vec::new();
+    let mut hashed: BTreeMap<PathBuf, (String, u64)> = BTreeMap::new();
     for pkg in &catalogue.packages {
         let Location::Dir(dir) = &pkg.location else {
             continue;
@@ -527,10 +560,9 @@ pub fn write_manifest(
         for res in &pkg.package.resources {
             let file = dir.join(&res.path);
             let canon = file.canonicalize().unwrap_or_else(|_| file.clone());
-            let Some((sha, bytes)) = hashes.get(&canon).or_else(|| hashes.get(&file)) else {
-                continue;
-            };
-            if tables.iter().any(|t: &TableRecord| t.name == res.name) {
+            if !read.iter().any(|p| **p == canon || **p == file)
+                || tables.iter().any(|t| t.name == res.name)
+            {
                 continue;
             }
             let data = std::fs::read(&canon).map_err(|e| {
@@ -540,39 +572,32 @@ pub fn write_manifest(
                 ))
                 .with_kind("io")
             })?;
-            // The file may have changed since the run read it: store what
-            // is there now, under its own hash.
-            let sha = if data.len() as u64 == *bytes {
-                sha.clone()
-            } else {
-                sha256_hex(&data)
-            };
+            let sha = sha256_hex(&data);
             store.put(&sha, &data)?;
-            tables.push(TableRecord {
-                name: res.name.clone(),
-                title: res.title.clone(),
-                package: pkg.display.clone(),
-                path: config.display_path(&canon),
-                sha256: sha,
-                bytes: data.len() as u64,
-                primary_key: res
-                    .schema
-                    .primary_key
-                    .as_ref()
-                    .map(|k| k.to_vec())
-                    .unwrap_or_default(),
-                fields: res
-                    .schema
-                    .fields
-                    .iter()
-                    .map(|f| FieldRecord {
-                        name: f.name.clone(),
-                        kind: f.kind.clone(),
-                        title: f.title.clone(),
-                    })
-                    .collect(),
-            });
+            hashed.insert(canon.clone(), (sha.clone(), data.len() as u64));
+            tables.push(TableRecord::of(
+                &pkg.display,
+                res,
+                config.display_path(&canon),
+                sha,
+                data.len() as u64,
+            ));
         }
+    }
+    let mut inputs = Vec::new();
+    for path in read {
+        let (sha256, bytes) = match hashed.get(path) {
+            Some(h) => h.clone(),
+            None => match std::fs::read(path) {
+                Ok(b) => (sha256_hex(&b), b.len() as u64),
+                Err(_) => continue,
+            },
+        };
+        inputs.push(Input {
+            path: config.display_path(path),
+            sha256,
+            bytes,
+        });
     }
     let mut manifest = Manifest {
         format: FORMAT,
