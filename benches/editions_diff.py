@@ -17,7 +17,8 @@ Steps, in one run:
      parsed and joined on the key) and `dossier diff big --since A` (the
      current data against A: the current file is hashed as well) under
      `/usr/bin/time -v`, --repeat times each, and prints the median wall
-     time, the peak resident memory, and the rows reported as changed
+     time, the median CPU time (user + system, all threads), the peak
+     resident memory, and the rows reported as changed
      (which must be 1 % of --rows);
   5. prints a Markdown table for BENCHMARKS.md.
 
@@ -90,13 +91,14 @@ def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return r
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
     r = run(["/usr/bin/time", "-v", *cmd], cwd)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
     h, m, s = wall.groups()
     seconds = int(h or 0) * 3600 + int(m) * 60 + float(s)
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", r.stderr).group(1)) for k in ("User", "System"))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    return seconds, rss, r.stdout
+    return seconds, cpu, rss, r.stdout
 
 
 def main() -> None:
@@ -127,19 +129,22 @@ def main() -> None:
             ("two editions", [dossier, "diff", "big", "--since", a, "--edition", b]),
             ("data now against an edition", [dossier, "diff", "big", "--since", a]),
         ]:
-            walls, rsss, out = [], [], ""
+            walls, cpus, rsss, out = [], [], [], ""
             for _ in range(args.repeat):
-                w, r, out = timed(cmd, p)
+                w, c, r, out = timed(cmd, p)
                 walls.append(w)
+                cpus.append(c)
                 rsss.append(r)
             m = re.search(r"([\d,]+) rows? changed", out)
-            results[label] = (statistics.median(walls), max(rsss), m.group(1) if m else "?")
+            results[label] = (statistics.median(walls), statistics.median(cpus), max(rsss), m.group(1) if m else "?")
         print(f"rows: {args.rows:,}; CSV {size / 1e6:.1f} MB; changed rows expected: {args.rows // 100:,}")
         print()
-        print("| comparison | median wall (s) | peak RSS (MiB) | rows reported changed | wall / 1 s target |")
-        print("|---|---:|---:|---:|---:|")
-        for label, (w, r, n) in results.items():
-            print(f"| {label} | {w:.2f} | {r / 1024:.0f} | {n} | {w / 1.0:.2f} |")
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        print()
+        print("| comparison | median wall (s) | median CPU, user + system (s) | peak RSS (MiB) | rows reported changed | wall / 1 s target |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, (w, c, r, n) in results.items():
+            print(f"| {label} | {w:.2f} | {c:.2f} | {r / 1024:.0f} | {n} | {w / 1.0:.2f} |")
 
 
 if __name__ == "__main__":

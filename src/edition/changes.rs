@@ -479,7 +479,12 @@ mod tests {
         assert_eq!(display(&json!(883000000.0)), "883,000,000");
         assert_eq!(display(&json!(2022)), "2022");
         assert_eq!(display(&json!(-12345)), "-12,345");
-        assert_eq!(display(&json!(1234.5)), "1,234.5");
+        assert_eq!(display(&json!(12345.5)), "12,345.5");
+        assert_eq!(
+            display(&json!(1234.5)),
+            "1234.5",
+            "four digits stay (years)"
+        );
         assert_eq!(display(&Value::Null), "∅");
     }
 }

@@ -430,9 +430,22 @@ pub fn diff_frames(
             .height();
         Ok(n == height)
     };
-    if keyed && unique(&old_lf, old_df.height())? && unique(&new_lf, new_df.height())? {
-        keyed_diff(&mut d, old_lf, new_lf, &key, &common)?;
+    // The join itself checks that the key is unique on both sides; only
+    // when it fails is uniqueness looked at separately, to say why.
+    let keyed_result = if keyed {
+        match keyed_diff(&mut d, old_lf.clone(), new_lf.clone(), &key, &common) {
+            Ok(()) => true,
+            Err(e) => {
+                if unique(&old_lf, old_df.height())? && unique(&new_lf, new_df.height())? {
+                    return Err(e);
+                }
+                false
+            }
+        }
     } else {
+        false
+    };
+    if !keyed_result {
         if !key.is_empty() {
             d.note = Some(if keyed {
                 format!(
@@ -468,6 +481,13 @@ fn join_args(how: JoinType) -> JoinArgs {
     a
 }
 
+/// Marks the rows of each side in the keyed full join.
+const IN_OLD: &str = "\u{1f}in_old";
+const IN_NEW: &str = "\u{1f}in_new";
+
+/// One full join on the key (validated one-to-one), split three ways:
+/// rows only on the newer side, rows only on the older side, and rows on
+/// both where a compared column differs.
 fn keyed_diff(
     d: &mut TableDiff,
     old: LazyFrame,
@@ -476,60 +496,70 @@ fn keyed_diff(
     common: &[String],
 ) -> PolarsResult<()> {
     let k = exprs(key);
-    let sort = SortMultipleOptions::default().with_maintain_order(true);
-    let anti = |a: &LazyFrame, b: &LazyFrame| {
-        a.clone()
-            .join(
-                b.clone().select(k.clone()),
-                k.clone(),
-                k.clone(),
-                join_args(JoinType::Anti),
-            )
-            .sort(key.to_vec(), sort.clone())
-    };
-    let added = anti(&new, &old);
-    let removed = anti(&old, &new);
     let compared: Vec<String> = common
         .iter()
         .filter(|c| !key.contains(c))
         .cloned()
         .collect();
-    d.compared = compared.clone();
+    let old_name = |c: &str| format!("{c}{OLD}");
+    let mut old_sel = k.clone();
+    old_sel.extend(compared.iter().map(|c| col(c.as_str()).alias(old_name(c))));
+    old_sel.push(lit(true).alias(IN_OLD));
+    let mut new_sel = exprs(common);
+    new_sel.push(lit(true).alias(IN_NEW));
+    let mut args = join_args(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns);
+    args.validation = JoinValidation::OneToOne;
+    let flags: Vec<Expr> = compared
+        .iter()
+        .map(|c| {
+            col(c.as_str())
+                .neq_missing(col(old_name(c)))
+                .alias(format!("{c}{CHANGED}"))
+        })
+        .collect();
+    let joined = new
+        .select(new_sel)
+        .join(old.select(old_sel), k.clone(), k, args)
+        .with_columns(flags)
+        .collect()?
+        .lazy();
+    let sort = SortMultipleOptions::default().with_maintain_order(true);
+    let both = col(IN_OLD).is_not_null().and(col(IN_NEW).is_not_null());
     let changed = if compared.is_empty() {
         None
     } else {
-        let mut old_sel = k.clone();
-        old_sel.extend(
-            compared
-                .iter()
-                .map(|c| col(c.as_str()).alias(format!("{c}{OLD}"))),
-        );
-        let flags: Vec<Expr> = compared
-            .iter()
-            .map(|c| {
-                col(c.as_str())
-                    .neq_missing(col(format!("{c}{OLD}")))
-                    .alias(format!("{c}{CHANGED}"))
-            })
-            .collect();
         let any = any_horizontal(
             compared
                 .iter()
                 .map(|c| col(format!("{c}{CHANGED}")))
                 .collect::<Vec<_>>(),
         )?;
+        let mut keep = exprs(key);
+        for c in &compared {
+            keep.push(col(c.as_str()));
+            keep.push(col(old_name(c)));
+            keep.push(col(format!("{c}{CHANGED}")));
+        }
         Some(
-            new.join(
-                old.select(old_sel),
-                k.clone(),
-                k,
-                join_args(JoinType::Inner),
-            )
-            .with_columns(flags)
-            .filter(any)
-            .sort(key.to_vec(), sort),
+            joined
+                .clone()
+                .filter(both.and(any))
+                .select(keep)
+                .sort(key.to_vec(), sort.clone()),
         )
     };
+    let added = joined
+        .clone()
+        .filter(col(IN_OLD).is_null())
+        .select(exprs(common))
+        .sort(key.to_vec(), sort.clone());
+    let mut old_cols = exprs(key);
+    old_cols.extend(compared.iter().map(|c| col(old_name(c)).alias(c.as_str())));
+    let removed = joined
+        .filter(col(IN_NEW).is_null())
+        .select(old_cols)
+        .sort(key.to_vec(), sort);
+    d.compared = compared;
     let mut frames = vec![added, removed];
     frames.extend(changed);
     let mut out = collect_all(frames)?.into_iter();
@@ -616,5 +646,73 @@ pub fn cell(df: &DataFrame, column: &str, row: usize) -> serde_json::Value {
             .map(J::Number)
             .unwrap_or(J::Null),
         other => J::String(other.to_string().trim_matches('"').to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &[&str]) -> TableRecord {
+        TableRecord {
+            name: "t".into(),
+            title: None,
+            package: "data/datapackage.json".into(),
+            path: "data/t.csv".into(),
+            sha256: String::new(),
+            bytes: 0,
+            primary_key: key.iter().map(|k| k.to_string()).collect(),
+            fields: vec![
+                FieldRecord {
+                    name: "id".into(),
+                    kind: "string".into(),
+                    title: None,
+                },
+                FieldRecord {
+                    name: "v".into(),
+                    kind: "integer".into(),
+                    title: None,
+                },
+            ],
+        }
+    }
+
+    fn frame(csv: &str) -> DataFrame {
+        read_table(csv.as_bytes(), &record(&[]).fields, "t.csv").unwrap()
+    }
+
+    #[test]
+    fn keyed_rows_added_removed_changed() {
+        let r = record(&["id"]);
+        let old = frame("id,v\na,1\nb,2\nc,3\n");
+        let new = frame("id,v\na,1\nb,20\nd,4\n");
+        let d = diff_frames(&r, &old, &r, &new).unwrap();
+        assert_eq!(d.status, TableStatus::Changed);
+        assert_eq!(
+            (d.added_count(), d.removed_count(), d.changed_count()),
+            (1, 1, 1)
+        );
+        assert_eq!(cell(&d.added, "id", 0), serde_json::json!("d"));
+        assert_eq!(cell(&d.removed, "id", 0), serde_json::json!("c"));
+        assert_eq!(cell(&d.removed, "v", 0), serde_json::json!(3));
+        assert_eq!(cell(&d.changed, "v", 0), serde_json::json!(20));
+        assert_eq!(
+            cell(&d.changed, &format!("v{OLD}"), 0),
+            serde_json::json!(2)
+        );
+        let same = diff_frames(&r, &old, &r, &old).unwrap();
+        assert_eq!(same.status, TableStatus::Unchanged);
+    }
+
+    #[test]
+    fn a_key_that_is_not_unique_falls_back_to_a_multiset() {
+        let r = record(&["id"]);
+        let old = frame("id,v\na,1\na,2\n");
+        let new = frame("id,v\na,1\na,3\n");
+        let d = diff_frames(&r, &old, &r, &new).unwrap();
+        assert!(d.key.is_empty());
+        assert!(d.note.as_deref().unwrap().contains("not unique"));
+        assert_eq!((d.added_count(), d.removed_count()), (1, 1));
+        assert_eq!(cell(&d.added, "v", 0), serde_json::json!(3));
     }
 }
