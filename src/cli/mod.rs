@@ -15,6 +15,7 @@ mod repl;
 mod run;
 mod schedule;
 mod serve;
+mod table;
 mod watch;
 
 use std::path::PathBuf;

@@ -105,12 +105,12 @@ impl Labeller {
             }
         }
         let date = |c: &str| match row.get(c) {
-            Some(Value::String(s)) => crate::render::format::parse_date(s),
+            Some(Value::String(s)) => crate::format::parse_date(s),
             _ => None,
         };
         if let (Some(a), Some(b)) = (date("period_start"), date("period_end")) {
-            let lang = crate::render::format::Lang::parse(&self.lang);
-            parts.push(crate::render::format::format_period(a, b, lang, false));
+            let lang = crate::format::Lang::parse(&self.lang);
+            parts.push(crate::format::format_period(a, b, lang, false));
         }
         (!parts.is_empty()).then(|| parts.join(" · "))
     }

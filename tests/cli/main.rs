@@ -13,6 +13,7 @@ mod data;
 mod editions;
 mod errors;
 mod kernel;
+mod layers;
 mod new_project;
 mod notebook;
 mod pdf;
