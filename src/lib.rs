@@ -9,6 +9,7 @@
 //! - [`script`]: the Rhai engine and its bindings, one file per topic.
 //! - [`host`]: the only door to the file system: sandbox and the record of what a run read.
 //! - [`data`]: the data package catalogue, typed loading and validation.
+//! - [`edition`]: editions of reports (snapshots by content hash, manifests) and their row-by-row diff.
 //! - [`diag`]: span-carrying diagnostics and their one terminal renderer.
 //! - [`watch`]: watch mode, a loop around the pipeline that rebuilds what changed.
 //! - [`serve`]: the live preview, an HTTP server over the output folder on top of [`watch`].
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diag;
+pub mod edition;
 pub mod format;
 pub mod host;
 pub mod kernel;

@@ -67,6 +67,8 @@ pub struct Output {
 pub struct Rendered {
     pub name: String,
     pub outputs: Vec<Output>,
+    /// The parameters the run saw (project, report, language, command line).
+    pub params: Params,
     pub accesses: Vec<Access>,
     pub duration: Duration,
 }
@@ -153,6 +155,7 @@ pub fn render_document(
     );
     params.extend(cli_params.clone());
     let mut session = Session::new(config.clone(), &params, sink);
+    session.set_report(&spec.name, spec.lang.code());
     let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     if let Some(flag) = &cancel {
         session.cancel_on(flag.clone());
@@ -261,6 +264,7 @@ fn render_report_in(
     Ok(Rendered {
         name: spec.name.clone(),
         outputs,
+        params,
         accesses: session.host().accesses(),
         duration: started.elapsed(),
     })

@@ -4,7 +4,9 @@
 
 mod check;
 mod data;
+mod diff;
 mod doc;
+mod editions;
 mod kernel;
 mod new;
 mod notebook;
@@ -63,6 +65,10 @@ pub enum Command {
     Kernel(kernel::Args),
     /// Render in memory and check that every figure traces to the data, keeps its hedge, and is in every edition.
     Verify(verify::Args),
+    /// List the recorded editions of the reports, with what changed in each.
+    Editions(editions::Args),
+    /// What changed in a report's data since an edition, row by row.
+    Diff(diff::Args),
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
@@ -97,6 +103,8 @@ pub fn main() -> ExitCode {
         Command::Notebook(a) => notebook::execute(a),
         Command::Kernel(a) => kernel::execute(a),
         Command::Verify(a) => verify::execute(a),
+        Command::Editions(a) => editions::execute(a),
+        Command::Diff(a) => diff::execute(a),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! `dossier render [NAME…] [-P key=value]… [--format html,pdf]`: runs the
 //! reports of dossier.toml (all by default) and writes their outputs
-//! atomically, with a progress line per report and a summary.
+//! atomically, with a progress line per report and a summary; with
+//! `--edition`, records an edition of each (see [`super::editions`]).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,6 +23,11 @@ pub struct Args {
     /// Output formats, e.g. `html`, `pdf` or `html,pdf` (default: each report's own).
     #[arg(long, value_name = "FORMATS")]
     pub format: Option<String>,
+    /// Also record an edition of each report rendered: its outputs archived
+    /// under out/archive/REPORT/, with a snapshot of the data it read
+    /// (see `dossier editions` and `dossier diff`).
+    #[arg(long)]
+    pub edition: bool,
 }
 
 pub use crate::pipeline::human_size;
@@ -81,6 +87,12 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
                     r.duration.as_millis(),
                     outs.join(", ")
                 );
+                if args.edition {
+                    if let Err(d) = super::editions::record(&config, &r) {
+                        failed += 1;
+                        super::report(&d);
+                    }
+                }
                 written.extend(r.outputs);
             }
             Err((d, _)) => {

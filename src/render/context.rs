@@ -60,5 +60,14 @@ pub fn build(
         Value::from(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
     );
     ctx.insert("report".into(), Value::from(report));
+    if !ctx.contains_key("changes") {
+        let c = session.ctx();
+        let changes =
+            crate::edition::changes::for_run(&c.config, &c.host, &spec.name, spec.lang.code());
+        ctx.insert(
+            "changes".into(),
+            Value::from(minijinja::value::Serde(changes)),
+        );
+    }
     Ok(ctx)
 }

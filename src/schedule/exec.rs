@@ -123,7 +123,8 @@ fn render_all(
                 "while rendering report `{report}` of schedule `{name}`"
             ))
         })?;
-        for o in rendered.outputs {
+        let first = outputs.len();
+        for o in &rendered.outputs {
             let file = o
                 .path
                 .strip_prefix(&staging)
@@ -135,6 +136,17 @@ fn render_all(
                 bytes: o.bytes,
             });
         }
+        // The edition's manifest goes into the staging folder: it is
+        // published with the outputs, or not at all.
+        let recording = crate::edition::Recording {
+            report,
+            job: Some(name),
+            scheduled: Some(scheduled.with_timezone(&spec.tz).fixed_offset()),
+            params: &rendered.params,
+            accesses: &rendered.accesses,
+            outputs: outputs[first..].iter().map(|o| o.file.clone()).collect(),
+        };
+        crate::edition::write_manifest(&config, &recording, &staging)?;
     }
     Ok(outputs)
 }

@@ -27,6 +27,7 @@ pub fn all() -> Vec<(&'static str, &'static [Doc])> {
         ("charts", super::chart::DOCS),
         ("templates", super::template::DOCS),
         ("display", super::display::DOCS),
+        ("editions", super::edition::DOCS),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod complete;
 pub mod display;
 pub mod docs;
+pub mod edition;
 pub mod errors;
 pub mod expr;
 pub mod figures;
@@ -87,9 +88,17 @@ pub struct Ctx {
     /// session once set; unlike `interrupt`, a new run does not clear it.
     cancel: OnceLock<Arc<AtomicBool>>,
     display: Mutex<Option<DisplaySink>>,
+    /// The report this session renders (name, language code), set by the
+    /// pipeline; `changes()` compares with that report's previous edition.
+    report: OnceLock<(String, String)>,
 }
 
 impl Ctx {
+    /// The report being rendered (name, language code), if any.
+    pub fn report(&self) -> Option<(String, String)> {
+        self.report.get().cloned()
+    }
+
     /// The data catalogue, loaded (through the host) on first use in a run.
     pub fn catalogue(&self) -> Result<Arc<Catalogue>, Diagnostic> {
         let mut slot = self
@@ -188,6 +197,7 @@ impl Session {
             interrupt: Arc::new(AtomicBool::new(false)),
             cancel: OnceLock::new(),
             display: Mutex::new(None),
+            report: OnceLock::new(),
         });
         values::configure_display();
         let engine = build_engine(&ctx, sink);
@@ -264,6 +274,12 @@ impl Session {
     /// at the first operation after it returns.
     pub fn cancel_on(&self, flag: Arc<AtomicBool>) {
         let _ = self.ctx.cancel.set(flag);
+    }
+
+    /// Marks this session as rendering report `name` in language `lang`
+    /// (a session renders one report; a second call is ignored).
+    pub fn set_report(&self, name: &str, lang: &str) {
+        let _ = self.ctx.report.set((name.to_string(), lang.to_string()));
     }
 
     /// Whether the flag given to [`Session::cancel_on`] has been set.
@@ -472,6 +488,7 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     io::register(&mut engine, ctx);
     chart::register(&mut engine, ctx);
     template::register(&mut engine, ctx);
+    edition::register(&mut engine, ctx);
     register_error_type(&mut engine);
     engine
 }

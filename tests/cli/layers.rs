@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["host"],
     &["data", "format"],
-    &["chart", "template"],
+    &["chart", "template", "edition"],
     &["script"],
     &["render"],
     &["pipeline"],

@@ -11,6 +11,7 @@ mod browser;
 mod charts;
 mod check;
 mod data;
+mod editions;
 mod errors;
 mod kernel;
 mod layers;
