@@ -137,7 +137,50 @@ fn render_report_in(
     cancel: Option<Arc<AtomicBool>>,
     out_dir: &Path,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
-    use crate::render::report::{inject_provenance, Format, Provenance};
+    let mut prepared = prepare_report(config, spec, cli_params, sink, cancel, out_dir)?;
+    for format in formats {
+        prepared.write(*format)?;
+    }
+    Ok(prepared.done())
+}
+
+/// A report whose script has run and whose HTML is filled, with its output
+/// files still to write: watch mode writes every report's HTML (and reloads
+/// the browser) before it lays out any PDF.
+pub struct Prepared {
+    session: Session,
+    spec: crate::render::report::ReportSpec,
+    params: Params,
+    html: String,
+    provenance: crate::render::report::Provenance,
+    rel_stem: String,
+    cancel: Option<Arc<AtomicBool>>,
+    started: Instant,
+    outputs: Vec<Output>,
+}
+
+/// Runs a report's script and fills its template (the first stage of
+/// [`render_report_cancellable`]); [`Prepared::write`] then writes each format.
+pub fn prepare_report_cancellable(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<Prepared, (Diagnostic, Vec<Access>)> {
+    let out_dir = config.output_dir.clone();
+    prepare_report(config, spec, cli_params, sink, cancel, &out_dir)
+}
+
+fn prepare_report(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+    out_dir: &Path,
+) -> Result<Prepared, (Diagnostic, Vec<Access>)> {
+    use crate::render::report::{inject_provenance, Provenance};
     let started = Instant::now();
     let mut params = config.params.clone();
     params.extend(spec.params.clone());
@@ -147,21 +190,12 @@ fn render_report_in(
     );
     params.extend(cli_params.clone());
     let mut session = Session::new(config.clone(), &params, sink);
-    let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     if let Some(flag) = &cancel {
         session.cancel_on(flag.clone());
     }
-    let fail = |d: Diagnostic, s: &Session| {
-        let d = if is_cancelled() {
-            Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
-                .with_kind(CANCELLED)
-        } else {
-            d
-        };
-        (d, s.host().accesses())
-    };
+    let fail = |d: Diagnostic, s: &Session| cancelled_or(d, s, spec, cancel.as_ref());
     let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
-        if is_cancelled() {
+        if is_set(cancel.as_ref()) {
             Err(fail(Diagnostic::error("cancelled"), s))
         } else {
             Ok(())
@@ -181,34 +215,88 @@ fn render_report_in(
     check(&session)?;
     let provenance = Provenance::collect(&config.root, &session.host().accesses(), &params);
     let html = inject_provenance(&html, &provenance.html(spec.lang));
+    let rel_stem = format!("{}/{}", config.display_path(out_dir), spec.output);
+    Ok(Prepared {
+        session,
+        spec: spec.clone(),
+        params,
+        html,
+        provenance,
+        rel_stem,
+        cancel,
+        started,
+        outputs: Vec::new(),
+    })
+}
 
-    let mut outputs = Vec::new();
-    for format in formats {
-        let rel = format!(
-            "{}/{}.{}",
-            config.display_path(out_dir),
-            spec.output,
-            format.extension()
-        );
+fn is_set(cancel: Option<&Arc<AtomicBool>>) -> bool {
+    cancel.is_some_and(|c| c.load(Ordering::SeqCst))
+}
+
+/// The error of a failed stage: [`CANCELLED`] when the run was cancelled.
+fn cancelled_or(
+    d: Diagnostic,
+    s: &Session,
+    spec: &crate::render::report::ReportSpec,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> (Diagnostic, Vec<Access>) {
+    let d = if is_set(cancel) {
+        Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
+            .with_kind(CANCELLED)
+    } else {
+        d
+    };
+    (d, s.host().accesses())
+}
+
+impl Prepared {
+    /// The report's name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Writes one format (atomically) into the output folder.
+    pub fn write(
+        &mut self,
+        format: crate::render::report::Format,
+    ) -> Result<(), (Diagnostic, Vec<Access>)> {
+        use crate::render::report::Format;
+        let fail =
+            |d: Diagnostic, p: &Prepared| cancelled_or(d, &p.session, &p.spec, p.cancel.as_ref());
+        let rel = format!("{}.{}", self.rel_stem, format.extension());
         let bytes: Vec<u8> = match format {
-            Format::Html => html.clone().into_bytes(),
-            Format::Pdf => crate::render::pdf::render(&session, spec, &params, &html, &provenance)
-                .map_err(|d| fail(d, &session))?,
+            Format::Html => self.html.clone().into_bytes(),
+            Format::Pdf => crate::render::pdf::render(
+                &self.session,
+                &self.spec,
+                &self.params,
+                &self.html,
+                &self.provenance,
+            )
+            .map_err(|d| fail(d, self))?,
         };
-        check(&session)?;
-        let path = session
+        if is_set(self.cancel.as_ref()) {
+            return Err(fail(Diagnostic::error("cancelled"), self));
+        }
+        let path = self
+            .session
             .host()
             .write_atomic(&rel, &bytes)
-            .map_err(|d| fail(d, &session))?;
-        outputs.push(Output {
+            .map_err(|d| fail(d, self))?;
+        self.outputs.push(Output {
             path,
             bytes: bytes.len() as u64,
         });
+        Ok(())
     }
-    Ok(Rendered {
-        name: spec.name.clone(),
-        outputs,
-        accesses: session.host().accesses(),
-        duration: started.elapsed(),
-    })
+
+    /// What was written, and what the run read.
+    pub fn done(self) -> Rendered {
+        Rendered {
+            name: self.spec.name.clone(),
+            outputs: self.outputs,
+            accesses: self.session.host().accesses(),
+            duration: self.started.elapsed(),
+        }
+    }
 }
