@@ -52,15 +52,11 @@ impl Kind {
     }
 }
 
-/// The language of the chart's furniture and its direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// Left to right: value axis on the left, legend on the right.
-    En,
-    /// Mirrored: value axis on the right, x running right to left, legend on
-    /// the left, titles right-aligned.
-    Ar,
-}
+/// The language of the chart's furniture and its direction: English left
+/// to right (value axis on the left, legend on the right); Arabic mirrored
+/// (value axis on the right, x running right to left, legend on the left,
+/// titles right-aligned). The one `Lang` of the crate.
+pub use crate::format::Lang;
 
 /// How numbers are written (see [`super::format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,27 +21,9 @@
 use super::spec::Lang;
 use super::theme::{ARABIC_FONT_FAMILY, FONT_FAMILY};
 
-/// Escapes text for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push(' '),
-        }
-    }
-    out
-}
-
-/// Characters XML 1.0 allows (others make the document unreadable).
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
-}
+/// Escapes text for XML content and attribute values: the crate's one
+/// escaper.
+pub use crate::format::{escape_html as escape, is_xml_char};
 
 /// What the root element says about the chart.
 pub struct Meta<'a> {
@@ -318,6 +300,6 @@ mod tests {
 
     #[test]
     fn escapes_and_drops_control_characters() {
-        assert_eq!(escape("<a href='x'>\u{1}"), "&lt;a href=&apos;x&apos;&gt; ");
+        assert_eq!(escape("<a href='x'>\u{1}"), "&lt;a href=&#39;x&#39;&gt; ");
     }
 }

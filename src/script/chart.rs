@@ -152,17 +152,6 @@ fn kinds() -> String {
     Kind::ALL.map(Kind::name).join(", ")
 }
 
-fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
-    let mut msg = d.message.clone();
-    for n in &d.notes {
-        msg.push_str(&format!("\nnote: {n}"));
-    }
-    if let Some(h) = &d.help {
-        msg.push_str(&format!("\nhelp: {h}"));
-    }
-    script_err(msg)
-}
-
 /// A number option (integer or float).
 fn opt_num(opts: &Map, key: &str) -> RResult<Option<f64>> {
     match opt(opts, key) {

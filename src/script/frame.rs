@@ -12,6 +12,7 @@ use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::values::*;
+use crate::diag::Diagnostic;
 
 /// Documentation and tested examples for this module's functions.
 pub const DOCS: &[Doc] = &[
@@ -275,14 +276,25 @@ pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
 /// A query error, with the file, row and column of the bad value when the
 /// error is a CSV parse error in one of the query's sources.
 pub fn trace_csv_error(f: &LazyFrameV, e: Box<rhai::EvalAltResult>) -> Box<rhai::EvalAltResult> {
-    let msg = e.to_string();
+    let msg = match &*e {
+        rhai::EvalAltResult::ErrorRuntime(v, _) => v
+            .clone()
+            .try_cast::<Diagnostic>()
+            .map(|d| d.message)
+            .unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    };
     for path in f.csv_sources.iter() {
         if let Some(found) = crate::data::csv_diagnose::locate(
             &std::env::current_dir().unwrap_or_default(),
             path,
             &msg,
         ) {
-            return script_err(format!("{found}\nnote: {}", first_line(&msg)));
+            return diag_err(
+                Diagnostic::error(found)
+                    .with_kind("data")
+                    .with_note(first_line(&msg)),
+            );
         }
     }
     e

@@ -122,17 +122,6 @@ print(read_text("out/doc-example.txt"));"#,
     },
 ];
 
-fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
-    let mut msg = d.message.clone();
-    for n in &d.notes {
-        msg.push_str(&format!("\nnote: {n}"));
-    }
-    if let Some(h) = &d.help {
-        msg.push_str(&format!("\nhelp: {h}"));
-    }
-    script_err(msg)
-}
-
 /// The CSV reader for `sources` with the options of `scan_csv`.
 fn csv_reader(sources: ScanSources, opts: &Map) -> RResult<LazyCsvReader> {
     let mut r = LazyCsvReader::new_with_sources(sources)
