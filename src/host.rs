@@ -136,12 +136,7 @@ impl Host {
         match lexical.canonicalize() {
             Ok(canon) => {
                 if !self.readable(&canon) {
-                    return Err(Diagnostic::error(format!(
-                        "cannot read `{path}`: it is a link to {}, outside the project",
-                        canon.display()
-                    ))
-                    .with_kind("sandbox")
-                    .with_help("scripts may read only under the project root and the folders listed in paths.allow_read in dossier.toml"));
+                    return Err(link_outside(path, &canon));
                 }
                 if canon.is_dir() {
                     return Err(
@@ -197,6 +192,99 @@ impl Host {
         let p = self.resolve_read(path)?;
         self.record(Access::Read(p.clone()));
         Ok(p)
+    }
+
+    /// Resolves what a data reader (Polars) will scan: one file; a glob
+    /// pattern such as `data/big/year=*/*.parquet`; or a folder, read
+    /// recursively (a hive-partitioned dataset such as `data/big/`). Every
+    /// file is checked against the sandbox and recorded as read, so watch
+    /// mode rebuilds when one changes. Hidden files (`.name`) are skipped,
+    /// as are empty files (as Polars skips them) and, in folders, `_name`
+    /// entries (markers such as `_SUCCESS`). The files come sorted by path;
+    /// matching nothing is an error that says what the folder holds.
+    pub fn open_many_for_scan(&self, path: &str) -> Result<Vec<PathBuf>, Diagnostic> {
+        if path.is_empty() {
+            return Err(Diagnostic::error("empty file path").with_kind("io"));
+        }
+        let joined = self.root.join(path);
+        let lexical = normalize(&joined);
+        let is_glob = path.contains(GLOB_CHARS);
+        if !is_glob && !lexical.is_dir() {
+            return Ok(vec![self.open_for_scan(path)?]);
+        }
+        // The folder before the first wildcard must itself be readable.
+        let base: PathBuf = lexical
+            .components()
+            .take_while(|c| !c.as_os_str().to_string_lossy().contains(GLOB_CHARS))
+            .collect();
+        if !self.readable(&base) {
+            return Err(self.refuse_read(path, &lexical));
+        }
+        let mut found: Vec<PathBuf> = Vec::new();
+        if is_glob {
+            let pattern = lexical.to_string_lossy();
+            let matches = glob::glob(&pattern).map_err(|e| {
+                Diagnostic::error(format!("invalid glob pattern `{path}`: {}", e.msg))
+                    .with_kind("io")
+                    .with_help("`*` matches within one folder name, `**` any number of folders, `?` one character, `[ab]` one of the characters")
+            })?;
+            found.extend(
+                matches
+                    .flatten()
+                    .filter(|p| p.is_file() && !hidden(p, false)),
+            );
+        } else {
+            walk_files(&lexical, &mut found);
+        }
+        found.retain(|p| p.metadata().is_ok_and(|m| m.len() > 0));
+        found.sort();
+        if found.is_empty() {
+            return Err(self.nothing_matches(path, &base, is_glob));
+        }
+        let mut files = Vec::with_capacity(found.len());
+        for p in found {
+            let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
+            if !self.readable(&canon) {
+                return Err(link_outside(&self.show(&p), &canon));
+            }
+            self.record(Access::Read(canon.clone()));
+            files.push(canon);
+        }
+        Ok(files)
+    }
+
+    /// The error for a glob or folder with no data file in it.
+    fn nothing_matches(&self, asked: &str, base: &Path, is_glob: bool) -> Diagnostic {
+        let what = if is_glob {
+            format!("no file matches `{asked}`")
+        } else {
+            format!("the folder `{asked}` holds no data file")
+        };
+        let d = Diagnostic::error(what).with_kind("io");
+        match std::fs::read_dir(base) {
+            Ok(rd) => {
+                let mut names: Vec<String> = rd
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let dir = e.path().is_dir();
+                        (!name.starts_with('.'))
+                            .then(|| if dir { format!("{name}/") } else { name })
+                    })
+                    .collect();
+                names.sort();
+                let shown: Vec<String> = names.iter().take(MAX_LISTED).cloned().collect();
+                let more = names.len().saturating_sub(MAX_LISTED);
+                d.with_note(format!(
+                    "{}/ holds: {}{}",
+                    self.show(base),
+                    if shown.is_empty() { "nothing".to_string() } else { shown.join(", ") },
+                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                ))
+                .with_help("paths are taken from the project root; `*` matches within one folder name, `**` any number of folders")
+            }
+            Err(_) => d.with_note(format!("the folder {} does not exist", self.show(base))),
+        }
     }
 
     /// Reads a text file through the sandbox and records it.
@@ -302,6 +390,21 @@ impl Host {
         Ok(target)
     }
 
+    /// Writes a resolved target through a writer that needs a path rather
+    /// than an open file (Polars' streaming sinks): `write` gets a temporary
+    /// path in the target's folder; on success the file is synced and
+    /// renamed over the target, on failure removed, so no partial file is
+    /// ever left under the target's name.
+    pub fn write_via_path(
+        &self,
+        target: &Path,
+        write: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> Result<(), Diagnostic> {
+        atomic_write_path(target, write).map_err(|e| {
+            Diagnostic::error(format!("cannot write {}: {e}", self.show(target))).with_kind("io")
+        })
+    }
+
     /// Writes a resolved target through `write` into a temp file, then renames it into place.
     pub fn write_with(
         &self,
@@ -312,6 +415,67 @@ impl Host {
             Diagnostic::error(format!("cannot write {}: {e}", self.show(target))).with_kind("io")
         })
     }
+}
+
+/// The error for a path inside the project that links to a file outside it.
+fn link_outside(asked: &str, canon: &Path) -> Diagnostic {
+    Diagnostic::error(format!(
+        "cannot read `{asked}`: it is a link to {}, outside the project",
+        canon.display()
+    ))
+    .with_kind("sandbox")
+    .with_help("scripts may read only under the project root and the folders listed in paths.allow_read in dossier.toml")
+}
+
+/// Characters that make a scan path a glob pattern.
+const GLOB_CHARS: &[char] = &['*', '?', '['];
+
+/// How many entries of a folder an error message lists.
+const MAX_LISTED: usize = 12;
+
+/// Whether a file or folder name marks something to skip in a data folder:
+/// hidden (`.name`, such as a sink's temporary file) and, for folder scans,
+/// `_name` (markers such as `_SUCCESS`).
+fn hidden(p: &Path, underscore: bool) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || (underscore && n.starts_with('_')))
+}
+
+/// Every file under `dir`, recursively, skipping hidden entries.
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in rd.flatten() {
+        let p = entry.path();
+        if hidden(&p, true) {
+            continue;
+        }
+        if p.is_dir() {
+            walk_files(&p, out);
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+/// [`atomic_write`] for writers that take a path: `write` fills a temporary
+/// file in the target's folder (created empty, removed on failure); it is
+/// then synced and renamed over the target.
+pub fn atomic_write_path(
+    target: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dossier-tmp-")
+        .tempfile_in(dir)?;
+    write(tmp.path())?;
+    std::fs::File::open(tmp.path())?.sync_all()?;
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Writes a file atomically: temp file in the target's folder, fsync, rename.

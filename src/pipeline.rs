@@ -156,14 +156,12 @@ pub fn render_document(
     params.extend(cli_params.clone());
     let mut session = Session::new(config.clone(), &params, sink);
     session.set_report(&spec.name, spec.lang.code());
-    let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
     if let Some(flag) = &cancel {
         session.cancel_on(flag.clone());
     }
-    let fail =
-        |d: Diagnostic, s: &Session| (cancelled_or(d, is_cancelled(), spec), s.host().accesses());
+    let fail = |d: Diagnostic, s: &Session| cancelled_or(d, s, spec, cancel.as_ref());
     let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
-        if is_cancelled() {
+        if is_set(cancel.as_ref()) {
             Err(fail(Diagnostic::error("cancelled"), s))
         } else {
             Ok(())
@@ -192,18 +190,24 @@ pub fn render_document(
     })
 }
 
-/// The diagnostic of a run: "cancelled" when its flag was set.
+fn is_set(cancel: Option<&Arc<AtomicBool>>) -> bool {
+    cancel.is_some_and(|c| c.load(Ordering::SeqCst))
+}
+
+/// The error of a failed stage: [`CANCELLED`] when the run was cancelled.
 fn cancelled_or(
     d: Diagnostic,
-    cancelled: bool,
+    s: &Session,
     spec: &crate::render::report::ReportSpec,
-) -> Diagnostic {
-    if cancelled {
+    cancel: Option<&Arc<AtomicBool>>,
+) -> (Diagnostic, Vec<Access>) {
+    let d = if is_set(cancel) {
         Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
             .with_kind(CANCELLED)
     } else {
         d
-    }
+    };
+    (d, s.host().accesses())
 }
 
 /// The one implementation behind the three entry points above.
@@ -217,55 +221,110 @@ fn render_report_in(
     cancel: Option<Arc<AtomicBool>>,
     out_dir: &Path,
 ) -> Result<Rendered, (Diagnostic, Vec<Access>)> {
-    use crate::render::report::Format;
-    let started = Instant::now();
-    let is_cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
-    let doc = render_document(config.clone(), spec, cli_params, sink, cancel.clone())?;
-    let Document {
-        html,
-        session,
-        params,
-        provenance,
-        ..
-    } = doc;
-    let fail =
-        |d: Diagnostic, s: &Session| (cancelled_or(d, is_cancelled(), spec), s.host().accesses());
-    let check = |s: &Session| -> Result<(), (Diagnostic, Vec<Access>)> {
-        if is_cancelled() {
-            Err(fail(Diagnostic::error("cancelled"), s))
-        } else {
-            Ok(())
-        }
-    };
-
-    let mut outputs = Vec::new();
+    let mut prepared = prepare_report(config, spec, cli_params, sink, cancel, out_dir)?;
     for format in formats {
-        let rel = format!(
-            "{}/{}.{}",
-            config.display_path(out_dir),
-            spec.output,
-            format.extension()
-        );
-        let bytes: Vec<u8> = match format {
-            Format::Html => html.clone().into_bytes(),
-            Format::Pdf => crate::render::pdf::render(&session, spec, &params, &html, &provenance)
-                .map_err(|d| fail(d, &session))?,
+        prepared.write(*format)?;
+    }
+    Ok(prepared.done())
+}
+
+/// A report whose script has run and whose HTML is filled, with its output
+/// files still to write: watch mode writes every report's HTML (and reloads
+/// the browser) before it lays out any PDF.
+pub struct Prepared {
+    doc: Document,
+    spec: crate::render::report::ReportSpec,
+    rel_stem: String,
+    cancel: Option<Arc<AtomicBool>>,
+    started: Instant,
+    outputs: Vec<Output>,
+}
+
+/// Runs a report's script and fills its template (the first stage of
+/// [`render_report_cancellable`]); [`Prepared::write`] then writes each format.
+pub fn prepare_report_cancellable(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<Prepared, (Diagnostic, Vec<Access>)> {
+    let out_dir = config.output_dir.clone();
+    prepare_report(config, spec, cli_params, sink, cancel, &out_dir)
+}
+
+fn prepare_report(
+    config: Arc<Config>,
+    spec: &crate::render::report::ReportSpec,
+    cli_params: &Params,
+    sink: Sink,
+    cancel: Option<Arc<AtomicBool>>,
+    out_dir: &Path,
+) -> Result<Prepared, (Diagnostic, Vec<Access>)> {
+    let started = Instant::now();
+    let doc = render_document(config.clone(), spec, cli_params, sink, cancel.clone())?;
+    let rel_stem = format!("{}/{}", config.display_path(out_dir), spec.output);
+    Ok(Prepared {
+        doc,
+        spec: spec.clone(),
+        rel_stem,
+        cancel,
+        started,
+        outputs: Vec::new(),
+    })
+}
+
+impl Prepared {
+    /// The report's name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Writes one format (atomically) into the output folder.
+    pub fn write(
+        &mut self,
+        format: crate::render::report::Format,
+    ) -> Result<(), (Diagnostic, Vec<Access>)> {
+        use crate::render::report::Format;
+        let fail = |d: Diagnostic, p: &Prepared| {
+            cancelled_or(d, &p.doc.session, &p.spec, p.cancel.as_ref())
         };
-        check(&session)?;
-        let path = session
+        let rel = format!("{}.{}", self.rel_stem, format.extension());
+        let bytes: Vec<u8> = match format {
+            Format::Html => self.doc.html.clone().into_bytes(),
+            Format::Pdf => crate::render::pdf::render(
+                &self.doc.session,
+                &self.spec,
+                &self.doc.params,
+                &self.doc.html,
+                &self.doc.provenance,
+            )
+            .map_err(|d| fail(d, self))?,
+        };
+        if is_set(self.cancel.as_ref()) {
+            return Err(fail(Diagnostic::error("cancelled"), self));
+        }
+        let path = self
+            .doc
+            .session
             .host()
             .write_atomic(&rel, &bytes)
-            .map_err(|d| fail(d, &session))?;
-        outputs.push(Output {
+            .map_err(|d| fail(d, self))?;
+        self.outputs.push(Output {
             path,
             bytes: bytes.len() as u64,
         });
+        Ok(())
     }
-    Ok(Rendered {
-        name: spec.name.clone(),
-        outputs,
-        params,
-        accesses: session.host().accesses(),
-        duration: started.elapsed(),
-    })
+
+    /// What was written, and what the run read.
+    pub fn done(self) -> Rendered {
+        Rendered {
+            name: self.spec.name.clone(),
+            outputs: self.outputs,
+            params: self.doc.params,
+            accesses: self.doc.session.host().accesses(),
+            duration: self.started.elapsed(),
+        }
+    }
 }

@@ -57,6 +57,11 @@ impl Observer for Preview {
         self.printer.built(build);
     }
 
+    /// Reloads the pages as soon as their HTML is written, before the PDFs.
+    fn html_written(&mut self, build: &Build) {
+        self.state.update(build);
+    }
+
     fn watching(&mut self, files: usize, folders: usize, polled: usize) {
         self.printer.watching(files, folders, polled);
     }

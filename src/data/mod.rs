@@ -10,8 +10,9 @@ pub mod bundled;
 pub mod csv_diagnose;
 pub mod validate;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 use serde::Deserialize;
@@ -169,10 +170,27 @@ pub struct LoadedPackage {
     pub display: String,
 }
 
+/// Data files up to this size are parsed once per run and kept in memory:
+/// the queries of a briefing then share one parsed table instead of
+/// re-reading and re-parsing the file at every `collect()`. Larger files
+/// stay lazy scans (projection and predicate pushdown, streaming).
+pub const TABLE_CACHE_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The packages a run can see, in lookup order.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     pub packages: Vec<LoadedPackage>,
+    /// Tables parsed during this run (see [`TABLE_CACHE_MAX_BYTES`]).
+    tables: Arc<Mutex<HashMap<String, DataFrame>>>,
+}
+
+/// A dataset as a run reads it.
+pub struct DatasetScan {
+    pub lf: LazyFrame,
+    /// The CSV file on disk, if any (for error tracing).
+    pub csv: Option<PathBuf>,
+    /// Bytes the query will scan from disk (0 once the table is in memory).
+    pub scan_bytes: u64,
 }
 
 impl Catalogue {
@@ -200,7 +218,10 @@ impl Catalogue {
             });
         }
         packages.push(bundled::package()?);
-        Ok(Catalogue { packages })
+        Ok(Catalogue {
+            packages,
+            tables: Default::default(),
+        })
     }
 
     /// Finds a resource by name.
@@ -267,6 +288,56 @@ impl Catalogue {
                     .map_err(|e| Diagnostic::error(format!("bundled {}: {e}", res.path)))?;
                 Ok((df.lazy(), None))
             }
+        }
+    }
+}
+
+impl Catalogue {
+    /// [`Catalogue::scan`] for a script run: a table of at most
+    /// [`TABLE_CACHE_MAX_BYTES`] is parsed on first use and served from
+    /// memory afterwards (the catalogue lives for one run, so an edited
+    /// file is read again by the next run). A file that fails to parse is
+    /// left as a lazy scan, so that `collect()` reports the bad row and
+    /// column as it would without the cache.
+    pub fn scan_for_run(&self, name: &str, host: &Host) -> Result<DatasetScan, Diagnostic> {
+        if let Some(df) = self.tables.lock().ok().and_then(|t| t.get(name).cloned()) {
+            // Parsed earlier in this run; its file is already recorded as read.
+            return Ok(DatasetScan {
+                lf: df.lazy(),
+                csv: None,
+                scan_bytes: 0,
+            });
+        }
+        let (lf, csv) = self.scan(name, host)?;
+        let size = match &csv {
+            Some(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX),
+            None => 0,
+        };
+        if size > TABLE_CACHE_MAX_BYTES {
+            return Ok(DatasetScan {
+                lf,
+                csv,
+                scan_bytes: size,
+            });
+        }
+        let parsed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lf.clone().collect()));
+        match parsed {
+            Ok(Ok(df)) => {
+                if let Ok(mut t) = self.tables.lock() {
+                    t.insert(name.to_string(), df.clone());
+                }
+                Ok(DatasetScan {
+                    lf: df.lazy(),
+                    csv,
+                    scan_bytes: 0,
+                })
+            }
+            _ => Ok(DatasetScan {
+                lf,
+                csv,
+                scan_bytes: size,
+            }),
         }
     }
 }

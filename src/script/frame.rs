@@ -5,9 +5,9 @@
 //! Every lazy verb is also registered on `DataFrame`, where it runs at once
 //! and returns a `DataFrame` (as Python Polars' eager API does).
 
-use std::sync::Arc;
-
+use polars::prelude::Engine as PlEngine;
 use polars::prelude::*;
+use polars_core::query_result::QueryResult;
 use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
 use super::docs::Doc;
@@ -135,11 +135,14 @@ print(concat([a, b], #{ how: "diagonal" }).collect().column("y"));"#,
     },
     Doc {
         name: "collect",
-        signature: "lazy_frame.collect() -> DataFrame",
-        summary: "Runs the query and materialises the result.",
-        example: r#"let df = dataset("trade").collect();
-print(df.width > 5);"#,
-        output: "true",
+        signature: "lazy_frame.collect() / lazy_frame.collect(#{ engine: \"auto\" | \"streaming\" | \"in-memory\" }) -> DataFrame",
+        summary: "Runs the query and materialises the result. `engine: \"streaming\"` runs it on Polars' streaming engine, in batches with bounded memory, for data larger than memory; \"in-memory\" on the in-memory engine; \"auto\" (the default) streams queries that scan 16 MiB of files or more. Every engine gives the same answer.",
+        example: r#"let q = dataset("trade").group_by("reporter").agg(col("value_usd").sum()).sort("reporter");
+let a = q.collect();
+let b = q.collect(#{ engine: "streaming" });
+print(b.column("reporter"));
+print(a.column("value_usd") == b.column("value_usd"));"#,
+        output: "[\"ISR\", \"KAZ\"]\ntrue",
     },
     Doc {
         name: "height",
@@ -213,30 +216,81 @@ fn checked(f: LazyFrameV) -> RResult<LazyFrameV> {
     Ok(f)
 }
 
-/// Runs a lazy query. Parse errors in CSV sources are traced back to the
-/// file, row and column.
+/// A plain `collect()` (engine "auto") runs a query that scans at least
+/// this many bytes of files on Polars' streaming engine, which processes
+/// the data in batches across all cores with a bounded memory footprint.
+/// Smaller queries (every query of a briefing over a few CSV files) run on
+/// the in-memory engine, which starts faster.
+pub const STREAMING_MIN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The engines `collect(#{ engine })` accepts.
+pub const ENGINES: &[&str] = &["auto", "streaming", "in-memory"];
+
+/// The Polars engine for `name` (one of [`ENGINES`]) and this query.
+pub fn engine_named(f: &LazyFrameV, name: &str) -> RResult<PlEngine> {
+    match name {
+        "auto" if f.scan_bytes >= STREAMING_MIN_BYTES => Ok(PlEngine::Streaming),
+        "auto" | "in-memory" => Ok(PlEngine::InMemory),
+        "streaming" => Ok(PlEngine::Streaming),
+        other => Err(script_err_help(
+            format!("collect: unknown engine \"{other}\""),
+            format!(
+                "the engines are {}",
+                ENGINES
+                    .iter()
+                    .map(|e| format!("\"{e}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The engine chosen by `collect`'s options map (`#{ engine: … }`).
+fn engine_from_opts(f: &LazyFrameV, opts: &Map) -> RResult<PlEngine> {
+    check_opts(opts, &["engine"], "collect")?;
+    match opt_str(opts, "engine")? {
+        Some(name) => engine_named(f, &name),
+        None => engine_named(f, "auto"),
+    }
+}
+
+/// Runs a lazy query on the default engine (see [`STREAMING_MIN_BYTES`]).
 pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
+    collect_on(f, engine_named(f, "auto")?)
+}
+
+/// Runs a lazy query on `engine`. Parse errors in CSV sources are traced
+/// back to the file, row and column.
+pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
     let lf = f.lf.clone();
-    match guard(move || lf.collect()) {
+    match guard(move || {
+        lf.collect_with_engine(engine)
+            .map(QueryResult::unwrap_single)
+    }) {
         Ok(df) => Ok(DataFrameV(df)),
-        Err(e) => {
-            let msg = error_text(&e);
-            for path in f.csv_sources.iter() {
-                if let Some(found) = crate::data::csv_diagnose::locate(
-                    &std::env::current_dir().unwrap_or_default(),
-                    path,
-                    &msg,
-                ) {
-                    return Err(diag_err(
-                        Diagnostic::error(found)
-                            .with_kind("data")
-                            .with_note(first_line(&msg)),
-                    ));
-                }
-            }
-            Err(e)
+        Err(e) => Err(trace_csv_error(f, e)),
+    }
+}
+
+/// A query error, with the file, row and column of the bad value when the
+/// error is a CSV parse error in one of the query's sources.
+pub fn trace_csv_error(f: &LazyFrameV, e: Box<rhai::EvalAltResult>) -> Box<rhai::EvalAltResult> {
+    let msg = error_text(&e);
+    for path in f.csv_sources.iter() {
+        if let Some(found) = crate::data::csv_diagnose::locate(
+            &std::env::current_dir().unwrap_or_default(),
+            path,
+            &msg,
+        ) {
+            return diag_err(
+                Diagnostic::error(found)
+                    .with_kind("data")
+                    .with_note(first_line(&msg)),
+            );
         }
     }
+    e
 }
 
 fn first_line(s: &str) -> String {
@@ -311,10 +365,7 @@ fn join(a: &LazyFrameV, b: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
         });
     }
     let lf = a.lf.clone().join(other.lf.clone(), left, right, args);
-    Ok(LazyFrameV {
-        lf,
-        csv_sources: a.merged_sources(&other),
-    })
+    Ok(LazyFrameV::combine(lf, [a, &other]))
 }
 
 fn sort(f: &LazyFrameV, by: &Dynamic, opts: &Map) -> RResult<LazyFrameV> {
@@ -820,8 +871,7 @@ pub fn register(engine: &mut Engine) {
         if lfs.is_empty() {
             return Err(script_err("concat: give at least one frame"));
         }
-        let sources = union_sources(lfs.iter());
-        let inputs: Vec<LazyFrame> = lfs.into_iter().map(|f| f.lf).collect();
+        let inputs: Vec<LazyFrame> = lfs.iter().map(|f| f.lf.clone()).collect();
         let lf = match opt_str(&opts, "how")?.as_deref() {
             None | Some("vertical") => guard(|| concat(inputs, UnionArgs::default()))?,
             Some("diagonal") => guard(|| {
@@ -840,10 +890,7 @@ pub fn register(engine: &mut Engine) {
                 )))
             }
         };
-        checked(LazyFrameV {
-            lf,
-            csv_sources: sources,
-        })
+        checked(LazyFrameV::combine(lf, &lfs))
     };
     engine.register_fn("concat", move |frames: Array| {
         concat_frames(frames, Map::new())
@@ -856,7 +903,21 @@ pub fn register(engine: &mut Engine) {
         guard(|| f.lf.explain(true))
     });
     engine.register_fn("collect", |f: &mut LazyFrameV| collect(f));
+    engine.register_fn(
+        "collect",
+        |f: &mut LazyFrameV, opts: Map| -> RResult<DataFrameV> {
+            collect_on(f, engine_from_opts(f, &opts)?)
+        },
+    );
     engine.register_fn("collect", |df: &mut DataFrameV| df.clone());
+    engine.register_fn(
+        "collect",
+        |df: &mut DataFrameV, opts: Map| -> RResult<DataFrameV> {
+            // Already materialised: the options are still checked.
+            engine_from_opts(&LazyFrameV::new(df.0.clone().lazy()), &opts)?;
+            Ok(df.clone())
+        },
+    );
     engine.register_fn("lazy", |df: &mut DataFrameV| {
         LazyFrameV::new(df.0.clone().lazy())
     });
@@ -949,19 +1010,4 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("describe", |df: &mut DataFrameV| -> RResult<DataFrameV> {
         describe(&df.0).map(DataFrameV)
     });
-}
-
-/// Collects the sources of several frames (for SQL over many tables).
-pub fn union_sources<'a>(
-    frames: impl Iterator<Item = &'a LazyFrameV>,
-) -> Arc<Vec<std::path::PathBuf>> {
-    let mut v = Vec::new();
-    for f in frames {
-        for p in f.csv_sources.iter() {
-            if !v.contains(p) {
-                v.push(p.clone());
-            }
-        }
-    }
-    Arc::new(v)
 }

@@ -5,14 +5,16 @@
 //! checked against the sandbox and recorded, writes land only in the output
 //! folder and are atomic (temp file, then rename).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use polars::prelude::Engine as PlEngine;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use rhai::{Dynamic, Engine, ImmutableString, Map};
 
 use super::docs::Doc;
-use super::frame::{as_lazy, collect, union_sources};
+use super::frame::{as_lazy, collect, trace_csv_error};
 use super::values::*;
 use super::Ctx;
 
@@ -31,19 +33,39 @@ print(datasets().contains("events"));"#,
     Doc {
         name: "scan_csv",
         signature: "scan_csv(path) / scan_csv(path, #{ separator, has_header, infer_schema_length, try_parse_dates, schema, null_values })",
-        summary: "A lazy scan of a CSV file under the project root. `schema` maps column names to types.",
+        summary: "A lazy scan of CSV files under the project root: one file, a glob (`data/*.csv`, `data/**/*.csv`) or a folder. Folders named `key=value` (hive partitions) become columns. `schema` maps column names to types. A glob that matches nothing is an error.",
         example: r#"let t = scan_csv("data/trade.csv", #{ try_parse_dates: true }).collect();
 print(t.schema["period_end"]);
-print(read_csv("data/countries.csv").height);"#,
-        output: "Date\n2",
+print(read_csv("data/countries.csv").height);
+frame(#{ v: [1] }).sink_csv("out/doc-csv/region=EU/a.csv");
+frame(#{ v: [2] }).sink_csv("out/doc-csv/region=US/a.csv");
+print(scan_csv("out/doc-csv/region=*/*.csv").collect().rows());"#,
+        output: "Date\n2\n[#{\"region\": \"EU\", \"v\": 1}, #{\"region\": \"US\", \"v\": 2}]",
     },
     Doc {
         name: "scan_parquet",
         signature: "scan_parquet(path) -> LazyFrame / read_parquet(path) -> DataFrame",
-        summary: "A lazy scan of a Parquet file.",
+        summary: "A lazy scan of Parquet files under the project root: one file, a glob (`data/big/year=*/*.parquet`) or a hive-partitioned folder (`data/big/`), whose `key=value` folder names become columns. A glob that matches nothing is an error.",
         example: r#"frame(#{ a: [1, 2] }).collect().write_parquet("out/doc-example.parquet");
-print(scan_parquet("out/doc-example.parquet").collect().column("a"));"#,
-        output: "[1, 2]",
+print(scan_parquet("out/doc-example.parquet").collect().column("a"));
+frame(#{ v: [1, 2] }).sink_parquet("out/doc-big/year=2023/part.parquet");
+frame(#{ v: [3] }).sink_parquet("out/doc-big/year=2024/part.parquet");
+let t = scan_parquet("out/doc-big/year=*/*.parquet").collect();
+print(t.columns);
+print(t.column("year"));
+print(scan_parquet("out/doc-big").collect().height);"#,
+        output: "[1, 2]\n[\"v\", \"year\"]\n[2023, 2023, 2024]\n3",
+    },
+    Doc {
+        name: "sink_parquet",
+        signature: "lazy_frame.sink_parquet(path) / lazy_frame.sink_csv(path)",
+        summary: "Runs the query on Polars' streaming engine and writes its result under the output folder batch by batch, without holding it in memory: for results larger than memory. The file appears complete or not at all (temporary file, then rename).",
+        example: r#"let q = frame(#{ year: [2020, 2021, 2022], v: [1, 2, 3] }).filter(col("v") > 1);
+q.sink_parquet("out/doc-sink.parquet");
+q.sink_csv("out/doc-sink.csv");
+print(scan_parquet("out/doc-sink.parquet").collect().column("year"));
+print(read_text("out/doc-sink.csv"));"#,
+        output: "[2021, 2022]\nyear,v\n2021,2\n2022,3",
     },
     Doc {
         name: "read_json",
@@ -100,21 +122,10 @@ print(read_text("out/doc-example.txt"));"#,
     },
 ];
 
-fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
-    check_opts(
-        opts,
-        &[
-            "separator",
-            "has_header",
-            "infer_schema_length",
-            "try_parse_dates",
-            "schema",
-            "null_values",
-        ],
-        "scan_csv",
-    )?;
-    let p = ctx.host.open_for_scan(path).map_err(diag_err)?;
-    let mut r = LazyCsvReader::new(PlRefPath::new(p.to_string_lossy().as_ref()))
+/// The CSV reader for `sources` with the options of `scan_csv`.
+fn csv_reader(sources: ScanSources, opts: &Map) -> RResult<LazyCsvReader> {
+    let mut r = LazyCsvReader::new_with_sources(sources)
+        .with_glob(false)
         .with_has_header(opt_bool(opts, "has_header", true)?)
         .with_try_parse_dates(opt_bool(opts, "try_parse_dates", false)?);
     if let Some(sep) = opt_str(opts, "separator")? {
@@ -152,11 +163,166 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
             values.into_iter().map(Into::into).collect(),
         )));
     }
-    let lf = guard(|| r.finish())?;
+    Ok(r)
+}
+
+/// The Polars sources for a list of files.
+fn sources_of(files: &[PathBuf]) -> ScanSources {
+    ScanSources::Paths(
+        files
+            .iter()
+            .map(|p| PlRefPath::new(p.to_string_lossy().as_ref()))
+            .collect(),
+    )
+}
+
+/// Total size of `files` in bytes.
+fn size_of(files: &[PathBuf]) -> u64 {
+    files
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum()
+}
+
+/// The hive partition values in a file's path below the project root:
+/// `data/big/year=2024/region=EU/part-0.csv` gives `year = 2024`,
+/// `region = "EU"`.
+fn hive_pairs(root: &Path, file: &Path) -> Vec<(String, String)> {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let mut pairs = Vec::new();
+    if let Some(dir) = rel.parent() {
+        for c in dir.components() {
+            let c = c.as_os_str().to_string_lossy();
+            if let Some((k, v)) = c.split_once('=') {
+                if !k.is_empty() {
+                    pairs.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+    }
+    pairs
+}
+
+/// One literal column per hive key for every file: integers where every
+/// file's value is one, then floats, else strings (as Polars types them).
+fn hive_columns(root: &Path, files: &[PathBuf]) -> Vec<Vec<Expr>> {
+    let pairs: Vec<Vec<(String, String)>> = files.iter().map(|f| hive_pairs(root, f)).collect();
+    let all = |ok: &dyn Fn(&str) -> bool, key: &str| {
+        pairs
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k == key)
+            .all(|(_, v)| ok(v))
+    };
+    pairs
+        .iter()
+        .map(|ps| {
+            ps.iter()
+                .map(|(k, v)| {
+                    let value = if all(&|v| v.parse::<i64>().is_ok(), k) {
+                        lit(v.parse::<i64>().unwrap_or_default())
+                    } else if all(&|v| v.parse::<f64>().is_ok(), k) {
+                        lit(v.parse::<f64>().unwrap_or_default())
+                    } else {
+                        lit(v.as_str())
+                    };
+                    value.alias(k.as_str())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
+    check_opts(
+        opts,
+        &[
+            "separator",
+            "has_header",
+            "infer_schema_length",
+            "try_parse_dates",
+            "schema",
+            "null_values",
+        ],
+        "scan_csv",
+    )?;
+    let files = ctx.host.open_many_for_scan(path).map_err(diag_err)?;
+    let hive = hive_columns(ctx.host.root(), &files);
+    let lf = if hive.iter().all(Vec::is_empty) {
+        let r = csv_reader(sources_of(&files), opts)?;
+        guard(|| r.finish())?
+    } else {
+        // Polars reads hive partitions from Parquet only: add the partition
+        // columns to each CSV file's scan and stack them.
+        let mut parts = Vec::with_capacity(files.len());
+        for (file, columns) in files.iter().zip(hive) {
+            let r = csv_reader(sources_of(std::slice::from_ref(file)), opts)?;
+            parts.push(guard(|| r.finish())?.with_columns(columns));
+        }
+        guard(|| concat(parts, UnionArgs::default()))?
+    };
+    let scan_bytes = size_of(&files);
     Ok(LazyFrameV {
         lf,
-        csv_sources: Arc::new(vec![p]),
+        csv_sources: Arc::new(files),
+        scan_bytes,
     })
+}
+
+/// A lazy scan of one Parquet file, a glob or a hive-partitioned folder.
+fn parquet_scan(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
+    let files = ctx.host.open_many_for_scan(path).map_err(diag_err)?;
+    let hive = !hive_pairs(ctx.host.root(), &files[0]).is_empty();
+    let args = ScanArgsParquet {
+        glob: false,
+        hive_options: if hive {
+            HiveOptions::new_enabled()
+        } else {
+            HiveOptions::new_disabled()
+        },
+        ..Default::default()
+    };
+    let sources = sources_of(&files);
+    let lf = guard(|| LazyFrame::scan_parquet_sources(sources, args))?;
+    Ok(LazyFrameV {
+        lf,
+        csv_sources: Arc::new(Vec::new()),
+        scan_bytes: size_of(&files),
+    })
+}
+
+/// Writes a query's result under the output folder with Polars' streaming
+/// engine, batch by batch, into a temporary file renamed over the target
+/// once complete (nothing is left under the target's name on failure).
+fn sink(ctx: &Ctx, f: &LazyFrameV, path: &str, parquet: bool) -> RResult<()> {
+    let target = ctx.host.resolve_write(path).map_err(diag_err)?;
+    let mut err: Option<Box<rhai::EvalAltResult>> = None;
+    let written = ctx.host.write_via_path(&target, |tmp| {
+        let format = if parquet {
+            FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default()))
+        } else {
+            FileWriteFormat::Csv(CsvWriterOptions::default())
+        };
+        let destination = SinkDestination::File {
+            target: SinkTarget::Path(PlRefPath::new(tmp.to_string_lossy().as_ref())),
+        };
+        let lf = f.lf.clone();
+        guard(move || {
+            lf.sink(destination, format, UnifiedSinkArgs::default())?
+                .collect_with_engine(PlEngine::Streaming)
+                .map(|_| ())
+        })
+        .map_err(|e| {
+            let msg = e.to_string();
+            err = Some(e);
+            std::io::Error::other(msg)
+        })
+    });
+    match (written, err) {
+        (_, Some(e)) => Err(trace_csv_error(f, e)),
+        (Err(d), None) => Err(diag_err(d)),
+        (Ok(()), None) => Ok(()),
+    }
 }
 
 fn json_read(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
@@ -315,10 +481,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         "dataset",
         move |name: ImmutableString| -> RResult<LazyFrameV> {
             let cat = c.catalogue().map_err(diag_err)?;
-            let (lf, path) = cat.scan(&name, &c.host).map_err(diag_err)?;
+            let scan = cat.scan_for_run(&name, &c.host).map_err(diag_err)?;
             Ok(LazyFrameV {
-                lf,
-                csv_sources: Arc::new(path.into_iter().collect()),
+                lf: scan.lf,
+                csv_sources: Arc::new(scan.csv.into_iter().collect()),
+                scan_bytes: scan.scan_bytes,
             })
         },
     );
@@ -344,21 +511,24 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         collect(&csv_scan(&c, &p, &o)?)
     });
     let c = ctx.clone();
-    let parquet = move |p: &str| -> RResult<LazyFrameV> {
-        let path = c.host.open_for_scan(p).map_err(diag_err)?;
-        let lf = guard(|| {
-            LazyFrame::scan_parquet(
-                PlRefPath::new(path.to_string_lossy().as_ref()),
-                ScanArgsParquet::default(),
-            )
-        })?;
-        Ok(LazyFrameV::new(lf))
-    };
-    let pq = parquet.clone();
-    engine.register_fn("scan_parquet", move |p: ImmutableString| pq(&p));
-    engine.register_fn("read_parquet", move |p: ImmutableString| {
-        collect(&parquet(&p)?)
+    engine.register_fn("scan_parquet", move |p: ImmutableString| {
+        parquet_scan(&c, &p)
     });
+    let c = ctx.clone();
+    engine.register_fn("read_parquet", move |p: ImmutableString| {
+        collect(&parquet_scan(&c, &p)?)
+    });
+    for parquet in [false, true] {
+        let name = if parquet { "sink_parquet" } else { "sink_csv" };
+        let c = ctx.clone();
+        engine.register_fn(name, move |f: &mut LazyFrameV, p: ImmutableString| {
+            sink(&c, f, &p, parquet)
+        });
+        let c = ctx.clone();
+        engine.register_fn(name, move |df: &mut DataFrameV, p: ImmutableString| {
+            sink(&c, &LazyFrameV::new(df.0.clone().lazy()), &p, parquet)
+        });
+    }
     let c = ctx.clone();
     engine.register_fn("read_json", move |p: ImmutableString| json_read(&c, &p));
     let c = ctx.clone();
@@ -427,10 +597,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 frames.push(f);
             }
             let lf = guard(|| ctx.execute(&query))?;
-            Ok(LazyFrameV {
-                lf,
-                csv_sources: union_sources(frames.iter()),
-            })
+            Ok(LazyFrameV::combine(lf, &frames))
         },
     );
 }

@@ -65,11 +65,15 @@ pub fn script_err_help(
 pub struct ExprV(pub Expr);
 
 /// A lazy query (Polars `LazyFrame`) and the CSV files it reads, so that
-/// a parse error found at `collect()` can name the file, row and column.
+/// a parse error found at `collect()` can name the file, row and column,
+/// and the number of bytes of files it scans, which picks the engine a
+/// plain `collect()` runs it on.
 #[derive(Clone)]
 pub struct LazyFrameV {
     pub lf: LazyFrame,
     pub csv_sources: Arc<Vec<PathBuf>>,
+    /// Total size of the files the query scans (0 for in-memory frames).
+    pub scan_bytes: u64,
 }
 
 impl LazyFrameV {
@@ -77,6 +81,7 @@ impl LazyFrameV {
         LazyFrameV {
             lf,
             csv_sources: Arc::new(Vec::new()),
+            scan_bytes: 0,
         }
     }
 
@@ -85,18 +90,28 @@ impl LazyFrameV {
         LazyFrameV {
             lf,
             csv_sources: self.csv_sources.clone(),
+            scan_bytes: self.scan_bytes,
         }
     }
 
-    /// Combines the provenance of two frames (joins, SQL).
-    pub fn merged_sources(&self, other: &LazyFrameV) -> Arc<Vec<PathBuf>> {
-        let mut v: Vec<PathBuf> = self.csv_sources.iter().cloned().collect();
-        for p in other.csv_sources.iter() {
-            if !v.contains(p) {
-                v.push(p.clone());
+    /// A query over several frames (joins, SQL, concat): the union of their
+    /// CSV sources and the sum of the bytes they scan.
+    pub fn combine<'a>(lf: LazyFrame, frames: impl IntoIterator<Item = &'a LazyFrameV>) -> Self {
+        let mut sources: Vec<PathBuf> = Vec::new();
+        let mut scan_bytes = 0u64;
+        for f in frames {
+            scan_bytes = scan_bytes.saturating_add(f.scan_bytes);
+            for p in f.csv_sources.iter() {
+                if !sources.contains(p) {
+                    sources.push(p.clone());
+                }
             }
         }
-        Arc::new(v)
+        LazyFrameV {
+            lf,
+            csv_sources: Arc::new(sources),
+            scan_bytes,
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use crate::config::PROJECT_FILE;
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
 use crate::host::Access;
-use crate::pipeline::{human_size, render_report_cancellable, Output, Rendered, CANCELLED};
+use crate::pipeline::{human_size, prepare_report_cancellable, Output, Prepared, CANCELLED};
 use crate::render::report::{reports, select, Format, ReportSpec};
 use crate::script::Sink;
 use crate::template::TEMPLATE_DIR;
@@ -191,6 +191,10 @@ impl Build {
 pub trait Observer {
     /// A rebuild finished (or the project failed to load).
     fn built(&mut self, build: &Build);
+    /// The HTML of the reports in `build` is written and their other
+    /// formats (PDF) are being written: a preview can reload its pages now.
+    /// `build.generation` is the one the finished rebuild will have.
+    fn html_written(&mut self, _build: &Build) {}
     /// The watched set after a rebuild: files, natively watched folders, polled files.
     fn watching(&mut self, _files: usize, _folders: usize, _polled: usize) {}
     /// Something the user should know that is not a build error.
@@ -200,6 +204,8 @@ pub trait Observer {
 /// A message to the loop.
 enum Msg {
     Changed(Change),
+    /// The HTML of these reports is on disk; their other formats follow.
+    HtmlWritten(Vec<ReportBuild>),
     Finished(Finished),
     Stop,
 }
@@ -226,7 +232,7 @@ struct Job {
     changed: Vec<PathBuf>,
 }
 
-type RenderResult = Result<Rendered, (Diagnostic, Vec<Access>)>;
+type RenderResult = Result<crate::pipeline::Rendered, (Diagnostic, Vec<Access>)>;
 
 /// What the worker sends back.
 struct Finished {
@@ -339,6 +345,7 @@ impl Watch {
             };
             match rx.recv_timeout(wait) {
                 Ok(Msg::Changed(c)) => st.changed_files(c),
+                Ok(Msg::HtmlWritten(reports)) => st.html_written(reports, observer),
                 Ok(Msg::Finished(f)) => {
                     st.finished(f, observer);
                     st.update_watches(&mut watcher, observer);
@@ -539,6 +546,21 @@ impl Loop {
         });
     }
 
+    /// Tells the observer that the HTML of `reports` is on disk.
+    fn html_written(&mut self, reports: Vec<ReportBuild>, observer: &mut dyn Observer) {
+        observer.html_written(&Build {
+            generation: self.generation + 1,
+            at: chrono::Local::now(),
+            duration: Duration::ZERO,
+            changed: Vec::new(),
+            reports,
+            error: None,
+            root: self.opts.root.clone(),
+            output_dir: self.output_dir.clone(),
+            specs: self.specs.clone(),
+        });
+    }
+
     /// Takes in a finished run: records what each report read, requeues the
     /// cancelled ones, and reports the others.
     fn finished(&mut self, f: Finished, observer: &mut dyn Observer) {
@@ -636,13 +658,50 @@ impl Loop {
 fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
     for job in jobs {
         let started = Instant::now();
-        let results = job
-            .specs
+        // Stage 1: every report's script and HTML, so the pages (and the
+        // browser showing them) update before any PDF is laid out.
+        let mut staged = Vec::new();
+        for spec in &job.specs {
+            let t = Instant::now();
+            let formats = job.formats.clone().unwrap_or_else(|| spec.formats.clone());
+            let (first, later): (Vec<Format>, Vec<Format>) =
+                formats.iter().partition(|f| **f == Format::Html);
+            let result = guarded(spec, || {
+                let mut p = prepare_one(&job, spec)?;
+                for f in &first {
+                    p.write(*f)?;
+                }
+                Ok(p)
+            });
+            staged.push((spec.clone(), result, later, t.elapsed()));
+        }
+        let html_written: Vec<ReportBuild> = staged
             .iter()
-            .map(|spec| {
+            .filter(|(_, r, later, _)| r.is_ok() && !later.is_empty())
+            .map(|(spec, _, _, d)| ReportBuild {
+                name: spec.name.clone(),
+                outcome: Outcome::Built(Vec::new()),
+                duration: *d,
+            })
+            .collect();
+        if !html_written.is_empty() && done.send(Msg::HtmlWritten(html_written)).is_err() {
+            return;
+        }
+        // Stage 2: the other formats (PDF).
+        let results = staged
+            .into_iter()
+            .map(|(spec, result, later, d)| {
                 let t = Instant::now();
-                let result = render_one(&job, spec);
-                (spec.clone(), result, t.elapsed())
+                let result = result.and_then(|p| {
+                    guarded(&spec, move || {
+                        let mut p = p;
+                        for f in &later {
+                            p.write(*f)?;
+                        }
+                        Ok(p.done())
+                    })
+                });
+                (spec, result, d + t.elapsed())
             })
             .collect();
         let finished = Finished {
@@ -656,8 +715,9 @@ fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
     }
 }
 
-/// Renders one report of a job, unless the job was cancelled already.
-fn render_one(job: &Job, spec: &ReportSpec) -> RenderResult {
+/// Runs one report's script and fills its template, unless the job was
+/// cancelled already.
+fn prepare_one(job: &Job, spec: &ReportSpec) -> Result<Prepared, (Diagnostic, Vec<Access>)> {
     if job.cancel.load(Ordering::SeqCst) {
         return Err((
             Diagnostic::error(format!("report `{}`: the run was cancelled", spec.name))
@@ -665,20 +725,22 @@ fn render_one(job: &Job, spec: &ReportSpec) -> RenderResult {
             Vec::new(),
         ));
     }
-    let formats = job.formats.clone().unwrap_or_else(|| spec.formats.clone());
-    // A bug (a panic outside the guarded Polars calls) fails this report; it
-    // must not end the loop.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        render_report_cancellable(
-            job.config.clone(),
-            spec,
-            &job.params,
-            &formats,
-            job.sink.clone(),
-            Some(job.cancel.clone()),
-        )
-    }))
-    .unwrap_or_else(|panic| {
+    prepare_report_cancellable(
+        job.config.clone(),
+        spec,
+        &job.params,
+        job.sink.clone(),
+        Some(job.cancel.clone()),
+    )
+}
+
+/// Runs a stage of one report. A bug (a panic outside the guarded Polars
+/// calls) fails this report; it must not end the loop.
+fn guarded<T>(
+    spec: &ReportSpec,
+    stage: impl FnOnce() -> Result<T, (Diagnostic, Vec<Access>)>,
+) -> Result<T, (Diagnostic, Vec<Access>)> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(stage)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

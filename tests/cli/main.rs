@@ -6,6 +6,7 @@ mod harness;
 mod python;
 
 mod api_docs;
+mod big_data;
 mod briefings;
 mod browser;
 mod charts;
