@@ -52,32 +52,19 @@ pub fn is_incomplete(session: &Session, code: &str) -> bool {
 /// The flag of the running session that SIGINT sets.
 static INTERRUPT: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 
-/// SIGINT while an input runs: ask the run to stop at its next operation;
-/// a second one before it has stopped (a long Polars call does not look at
-/// the flag) leaves, as watch mode does.
-extern "C" fn on_interrupt(_: libc::c_int) {
-    if let Some(flag) = INTERRUPT.get() {
-        if flag.swap(true, Ordering::SeqCst) {
-            // SAFETY: `_exit` is async-signal-safe.
-            unsafe { libc::_exit(crate::watch::signal::FORCED_EXIT) }
-        }
-    }
-}
-
-/// Sends Ctrl-C during evaluation to `flag`. rustyline installs its own
-/// handler while it reads a line and puts this one back afterwards.
+/// Sends Ctrl-C during evaluation to `flag`: the run stops at its next
+/// operation; a second Ctrl-C before it has stopped (a long Polars call does
+/// not look at the flag) leaves, as watch mode does. While rustyline reads a
+/// line the terminal is raw, so Ctrl-C there is a key, not a signal.
 fn catch_interrupts(flag: Arc<AtomicBool>) {
-    if INTERRUPT.set(flag).is_err() {
+    if INTERRUPT.set(flag.clone()).is_err() {
         return;
     }
-    #[cfg(unix)]
-    // SAFETY: the handler only touches an atomic flag (or calls `_exit`).
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
-    }
+    let _ = crate::signals::on_interrupt(move |_, _| {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(crate::signals::FORCED_EXIT);
+        }
+    });
 }
 
 /// The REPL's state between inputs.
