@@ -43,6 +43,10 @@ const FONT_FILES: &[&[u8]] = &[
     include_bytes!("../../assets/fonts/NotoSansMath-Regular.ttf"),
 ];
 
+/// The most headline boxes side by side in a PDF (the A4 text width holds
+/// four at the headline size).
+const HEADLINE_COLUMNS: usize = 4;
+
 /// Default paper and margins (A4, as the issue asks; per report overridable).
 pub const DEFAULT_PAPER: &str = "a4";
 /// Default margins: room for the running header and the page numbers.
@@ -292,6 +296,7 @@ pub fn html_to_typst(html: &str, page: &PageSettings) -> (String, Vec<(String, V
         svgs,
         next_svg: 0,
         files: Vec::new(),
+        rtl: page.lang.is_rtl(),
     };
     let mut body = String::new();
     conv.blocks(&dom.document, &mut body);
@@ -316,6 +321,8 @@ struct Converter {
     svgs: Vec<String>,
     next_svg: usize,
     files: Vec<(String, Vec<u8>)>,
+    /// A right-to-left page (the headline boxes' rule on the right).
+    rtl: bool,
 }
 
 fn tag(node: &Handle) -> Option<String> {
@@ -463,6 +470,7 @@ impl Converter {
                     out.push_str(&format!("#par[{content}]\n\n"));
                 }
             }
+            "ul" if has_class(node, "headlines") => self.headlines(node, out),
             "ul" | "ol" => {
                 let items: Vec<String> = Self::children(node)
                     .iter()
@@ -598,8 +606,11 @@ impl Converter {
                     }
                     "style" | "script" => {}
                     _ if has_class(node, "figure") => out.push_str(&format!(
-                        "#text(size: 1.6em, weight: \"bold\")[{inner}]#linebreak()"
+                        "#text(size: 1.45em, weight: \"bold\")[{inner}]#linebreak()"
                     )),
+                    _ if has_class(node, "what") => {
+                        out.push_str(&format!("#text(size: 0.85em, fill: luma(70))[{inner}]"))
+                    }
                     _ => out.push_str(&inner),
                 }
                 // A space between adjacent inline elements is kept by the text nodes around them.
@@ -624,9 +635,31 @@ impl Converter {
         if img.is_empty() {
             return;
         }
-        // Charts are drawn left to right whatever the page direction (they mirror themselves).
+        // Charts are drawn left to right whatever the page direction (they
+        // mirror themselves). A chart floats to the top or bottom of a page
+        // where it fits, and the text goes on around it: a chart that does
+        // not fit under the text never leaves the rest of a page empty.
         out.push_str(&format!(
-            "#block(breakable: false, above: 0.8em, below: 1em)[#set text(dir: ltr)\n{img}]\n\n"
+            "#place(auto, float: true, clearance: 1.2em)[#block(breakable: false)[#set text(dir: ltr)\n{img}]]\n\n"
+        ));
+    }
+
+    /// The headline figures as a grid of boxes, as the HTML shows them.
+    fn headlines(&mut self, node: &Handle, out: &mut String) {
+        let side = if self.rtl { "right" } else { "left" };
+        let items: Vec<String> = Self::children(node)
+            .iter()
+            .filter(|c| tag(c).as_deref() == Some("li"))
+            .map(|li| format!("[{}]", self.inline_of(li)))
+            .collect();
+        if items.is_empty() {
+            return;
+        }
+        let columns = items.len().min(HEADLINE_COLUMNS);
+        out.push_str(&format!(
+            "#block(above: 0.6em, below: 1.2em, breakable: false)[#grid(columns: ({}), column-gutter: 8pt, row-gutter: 8pt,\n  inset: (x: 7pt, y: 6pt), fill: luma(246), stroke: ({side}: 2.5pt + rgb(\"#0072B2\")),\n  {}\n)]\n\n",
+            vec!["1fr"; columns].join(", "),
+            items.join(",\n  ")
         ));
     }
 

@@ -168,3 +168,95 @@ fn paper_size_and_margins_are_configurable() {
     );
     assert!(p.run(&["render"]).fails().contains("`margin`"));
 }
+
+/// How far down the page its lowest ink reaches (0 = top, 1 = bottom),
+/// leaving out the footer band with the page number: from a low-resolution
+/// grey rendering by poppler's pdftoppm (PGM).
+fn ink_depths(pdf: &Path) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    poppler(
+        "pdftoppm",
+        &[
+            "-r",
+            "30",
+            "-gray",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(f).unwrap();
+            // P5 header: magic, width, height, maxval, each after white space.
+            let mut fields = Vec::new();
+            let mut i = 0;
+            while fields.len() < 4 {
+                while bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                let start = i;
+                while !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+            }
+            let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+            let pixels = &bytes[i + 1..];
+            // The footer (page number) sits in the bottom margin: skip the last 8%.
+            let body = h * 92 / 100;
+            let lowest = (0..body)
+                .rev()
+                .find(|&y| pixels[y * w..(y + 1) * w].iter().any(|&p| p < 200))
+                .unwrap_or(0);
+            lowest as f64 / h as f64
+        })
+        .collect()
+}
+
+#[test]
+fn headline_figures_are_a_grid_and_no_page_is_left_half_empty_by_a_chart() {
+    let p = briefing_project();
+    p.run(&["render", "--format", "pdf"]).ok();
+    for lang in ["en", "ar"] {
+        let pdf = p.path().join(format!("out/briefing-{lang}.pdf"));
+        let text = poppler(
+            "pdftotext",
+            &["-layout", "-f", "1", "-l", "1", pdf.to_str().unwrap(), "-"],
+        );
+        // The headline figures side by side: on (about) one line of the
+        // first page, not one under the other.
+        let line_of = |needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{lang}: {needle} not on page 1:\n{text}"))
+        };
+        let rows = [line_of("4,875"), line_of("11.18"), line_of("123")];
+        let spread = rows.iter().max().unwrap() - rows.iter().min().unwrap();
+        assert!(
+            spread <= 2,
+            "{lang}: headline figures on lines {rows:?}:\n{text}"
+        );
+        let depths = ink_depths(&pdf);
+        // Every page but the last two (the sources end where the provenance
+        // appendix starts a new page) is filled past its middle.
+        for (i, d) in depths
+            .iter()
+            .enumerate()
+            .take(depths.len().saturating_sub(2))
+        {
+            assert!(
+                *d > 0.5,
+                "{lang}: page {} is filled only to {:.0}%",
+                i + 1,
+                d * 100.0
+            );
+        }
+    }
+}
