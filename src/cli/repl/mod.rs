@@ -59,7 +59,7 @@ extern "C" fn on_interrupt(_: libc::c_int) {
     if let Some(flag) = INTERRUPT.get() {
         if flag.swap(true, Ordering::SeqCst) {
             // SAFETY: `_exit` is async-signal-safe.
-            unsafe { libc::_exit(crate::watch::signal::FORCED_EXIT) }
+            unsafe { libc::_exit(crate::signals::FORCED_EXIT) }
         }
     }
 }
