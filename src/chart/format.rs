@@ -141,6 +141,33 @@ pub fn ticks(values: &[f64], format: NumberFormat, decimals: Option<usize>) -> V
     }
 }
 
+/// The qualifier codes data rows use, with their words in English and
+/// Arabic (`exact` has none: the number stands alone).
+pub const QUALIFIERS: [(&str, &str, &str); 5] = [
+    ("exact", "", ""),
+    ("about", "about", "نحو"),
+    ("at_least", "at least", "على الأقل"),
+    ("at_most", "at most", "لا يتجاوز"),
+    ("more_than", "more than", "أكثر من"),
+];
+
+/// Whether a qualifier code means the value is as stated.
+pub fn is_exact(code: &str) -> bool {
+    matches!(code.trim(), "" | "exact")
+}
+
+/// The words a qualifier code puts before its number, if any.
+pub fn qualifier_words(code: &str, lang: Lang) -> Option<&'static str> {
+    QUALIFIERS
+        .iter()
+        .find(|q| q.0 == code.trim())
+        .map(|q| match lang {
+            Lang::En => q.1,
+            Lang::Ar => q.2,
+        })
+        .filter(|w| !w.is_empty())
+}
+
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];

@@ -2,6 +2,7 @@
 //! plain Rust. The script binding (`script/chart.rs`) turns a Polars frame
 //! and a Rhai options map into these; nothing here knows Polars or Rhai.
 
+pub use super::format::DateUnit;
 use super::theme::Rgb;
 
 /// The chart kinds.
@@ -151,6 +152,12 @@ pub enum XData {
     Text(Vec<Option<String>>),
 }
 
+impl Default for XData {
+    fn default() -> XData {
+        XData::Numbers(Vec::new())
+    }
+}
+
 impl XData {
     pub fn len(&self) -> usize {
         match self {
@@ -166,7 +173,7 @@ impl XData {
 }
 
 /// The rows a chart draws, column by column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Data {
     /// The x column's name (numbers in a column named like "year" are
     /// written without thousands separators).
@@ -178,4 +185,11 @@ pub struct Data {
     pub series: Option<Vec<String>>,
     /// The timeline's text per row.
     pub labels: Option<Vec<String>>,
+    /// How the source hedges each row's value (`about`, `at_least`,
+    /// `at_most`, `more_than`; None or `exact` for a value as stated).
+    pub qualifiers: Option<Vec<Option<String>>>,
+    /// Whether each row's value is computed rather than stated by a source.
+    pub derived: Option<Vec<bool>>,
+    /// How precisely each timeline event is dated (None: from the dates).
+    pub precision: Option<Vec<Option<DateUnit>>>,
 }
