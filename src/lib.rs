@@ -15,6 +15,7 @@
 //! - [`schedule`]: scheduled briefings (cron, run history, archives), a front end over [`pipeline`].
 //! - [`notebook`]: scripts with cells, notebook pages and `.ipynb` files.
 //! - [`kernel`]: the Jupyter kernel (messaging protocol over ZeroMQ).
+//! - [`signals`]: Ctrl-C and SIGTERM for the long-running modes (signal-hook).
 
 // Diagnostics travel in `Result::Err` on cold paths only; their size (spans,
 // notes, call chain) is worth more than a smaller error type.
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diag;
+pub mod format;
 pub mod host;
 pub mod kernel;
 pub mod notebook;
@@ -33,6 +35,8 @@ pub mod render;
 pub mod schedule;
 pub mod script;
 pub mod serve;
+pub mod signals;
+pub mod template;
 pub mod watch;
 
 /// The version string shown by `dossier --version` and recorded in provenance.

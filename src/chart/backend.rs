@@ -32,28 +32,9 @@ use super::spec::Lang;
 use super::text;
 use super::theme::{ARABIC_FONT_FAMILY, FONT_FAMILY};
 
-/// Escapes text for XML content and attribute values; characters XML
-/// forbids become spaces.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push(' '),
-        }
-    }
-    out
-}
-
-/// Characters XML 1.0 allows (others make the document unreadable).
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
-}
+/// Escapes text for XML content and attribute values: the crate's one
+/// escaper (characters XML forbids become spaces).
+pub use crate::format::{escape_html as escape, is_xml_char};
 
 /// What the root element says about the chart.
 pub struct Meta<'a> {
@@ -511,7 +492,7 @@ mod tests {
         b.draw_text("   ", &s, (0, 0)).unwrap();
         let svg = b.finish(&meta(None, "<alt>"));
         assert!(
-            svg.contains(">it&apos;s &quot;x&quot; &amp; &lt;y&gt;  z</text>"),
+            svg.contains(">it&#39;s &quot;x&quot; &amp; &lt;y&gt;  z</text>"),
             "{svg}"
         );
         assert!(svg.contains("font-weight=\"bold\""));

@@ -9,7 +9,7 @@ use super::axes::{Plot, ValueAxis};
 use super::canvas::{Anchor, Canvas, Font};
 use super::marks;
 use super::prepare::{Point, Prepared, SeriesData};
-use super::spec::{Kind, Options};
+use super::spec::{Kind, Options, Qualifier};
 use super::text;
 use super::theme::{Rgb, BACKGROUND, SMALL_SIZE, TEXT};
 
@@ -24,7 +24,7 @@ const MAX_GROUPED_BAR: f64 = 60.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarValue {
     pub value: f64,
-    pub qualifier: Option<String>,
+    pub qualifier: Qualifier,
     pub derived: bool,
 }
 
@@ -142,7 +142,7 @@ pub fn draw(c: &mut Canvas, prep: &Prepared, plot: &Plot, y: &ValueAxis, o: &Opt
             if !o.value_labels {
                 continue;
             }
-            let label = marks::value_label(v.value, v.qualifier.as_deref(), v.derived, o);
+            let label = marks::value_label(v.value, v.qualifier, v.derived, o);
             let cx = (x0 + x1) / 2.0;
             if stacked {
                 let fits = (y0 - y1).abs() >= SMALL_SIZE + 4.0
@@ -181,7 +181,7 @@ mod tests {
     use crate::chart::prepare::XKind;
     use crate::chart::theme::PALETTE;
 
-    fn series(points: &[(f64, f64, Option<&str>, bool)]) -> SeriesData {
+    fn series(points: &[(f64, f64, Qualifier, bool)]) -> SeriesData {
         SeriesData {
             name: "s".into(),
             color: PALETTE[0],
@@ -190,7 +190,7 @@ mod tests {
                 .map(|&(x, y, q, derived)| Point {
                     x,
                     y: Some(y),
-                    qualifier: q.map(str::to_string),
+                    qualifier: q,
                     derived,
                 })
                 .collect(),
@@ -200,16 +200,16 @@ mod tests {
     #[test]
     fn rows_of_a_category_are_summed_with_their_meaning() {
         let s = series(&[
-            (0.0, 1.0, Some("about"), false),
-            (0.0, 2.0, Some("about"), true),
-            (2.0, 5.0, None, false),
+            (0.0, 1.0, Qualifier::About, false),
+            (0.0, 2.0, Qualifier::About, true),
+            (2.0, 5.0, Qualifier::Exact, false),
         ]);
         let v = bar_values(&s, 3);
         assert_eq!(
             v[0],
             Some(BarValue {
                 value: 3.0,
-                qualifier: Some("about".into()),
+                qualifier: Qualifier::About,
                 derived: true
             })
         );
@@ -225,8 +225,14 @@ mod tests {
                 keys: vec![],
             },
             series: vec![
-                series(&[(0.0, 2.0, None, false), (1.0, -1.0, None, false)]),
-                series(&[(0.0, 3.0, None, false), (1.0, -4.0, None, false)]),
+                series(&[
+                    (0.0, 2.0, Qualifier::Exact, false),
+                    (1.0, -1.0, Qualifier::Exact, false),
+                ]),
+                series(&[
+                    (0.0, 3.0, Qualifier::Exact, false),
+                    (1.0, -4.0, Qualifier::Exact, false),
+                ]),
             ],
             events: vec![],
         };

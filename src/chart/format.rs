@@ -28,34 +28,20 @@ pub fn needed_decimals(v: f64, max: usize) -> usize {
     max
 }
 
-/// `v` with `decimals` digits, grouped by thousands when `group`.
+/// `v` with `decimals` digits, grouped by thousands when `group`: the
+/// crate's one number formatter ([`crate::format::format_number`]), so a
+/// chart label rounds as a table cell does (half away from zero on the
+/// decimal text: 2.675 → 2.68). Not a number gives an empty label.
 pub fn fixed(v: f64, decimals: usize, group: bool) -> String {
     if !v.is_finite() {
         return String::new();
     }
-    let s = format!("{:.*}", decimals, v.abs());
-    let negative = v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0');
-    let (int, frac) = match s.find('.') {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s.as_str(), ""),
+    let o = crate::format::NumberOptions {
+        decimals: Some(decimals),
+        grouping: group,
+        ..Default::default()
     };
-    let mut out = String::with_capacity(s.len() + 4);
-    if negative {
-        out.push(MINUS);
-    }
-    if group && int.len() > 3 {
-        let first = int.len() % 3;
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (i + 3 - first) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-    } else {
-        out.push_str(int);
-    }
-    out.push_str(frac);
-    out
+    crate::format::format_number(v, &o)
 }
 
 const UNITS: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")];
@@ -141,37 +127,6 @@ pub fn ticks(values: &[f64], format: NumberFormat, decimals: Option<usize>) -> V
     }
 }
 
-/// The qualifier codes data rows use, with their words in English and
-/// Arabic (`exact` has none: the number stands alone).
-pub const QUALIFIERS: [(&str, &str, &str); 5] = [
-    ("exact", "", ""),
-    ("about", "about", "نحو"),
-    ("at_least", "at least", "على الأقل"),
-    ("at_most", "at most", "لا يتجاوز"),
-    ("more_than", "more than", "أكثر من"),
-];
-
-/// Whether a qualifier code means the value is as stated.
-pub fn is_exact(code: &str) -> bool {
-    matches!(code.trim(), "" | "exact")
-}
-
-/// The words a qualifier code puts before its number, if any.
-pub fn qualifier_words(code: &str, lang: Lang) -> Option<&'static str> {
-    QUALIFIERS
-        .iter()
-        .find(|q| q.0 == code.trim())
-        .map(|q| match lang {
-            Lang::En => q.1,
-            Lang::Ar => q.2,
-        })
-        .filter(|w| !w.is_empty())
-}
-
-const MONTHS_EN: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// How precise a date label is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DateUnit {
@@ -226,10 +181,7 @@ pub fn date_unit(values: impl IntoIterator<Item = i32>) -> DateUnit {
 pub fn date_label(days: i32, unit: DateUnit, lang: Lang, with_year: bool) -> String {
     let d = date(days);
     let m = d.month0() as usize;
-    let month = match lang {
-        Lang::En => MONTHS_EN[m],
-        Lang::Ar => crate::render::format::AR_MONTHS[m],
-    };
+    let month = crate::format::month_short(m, lang);
     match unit {
         DateUnit::Year => d.year().to_string(),
         DateUnit::Month => format!("{month} {}", d.year()),

@@ -110,7 +110,7 @@ pub fn draw(
             for seg in &segs {
                 for &(x, py, p) in seg {
                     let Some(v) = p.y else { continue };
-                    let l = marks::value_label(v, p.qualifier.as_deref(), p.derived, o);
+                    let l = marks::value_label(v, p.qualifier, p.derived, o);
                     labels.push((l, x, py - 7.0));
                 }
             }
@@ -148,7 +148,7 @@ mod tests {
         let p = |x: f64, v: Option<f64>| Point {
             x,
             y: v,
-            qualifier: None,
+            qualifier: Default::default(),
             derived: false,
         };
         let pts = [

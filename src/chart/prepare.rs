@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::format::{self, DateUnit};
-use super::spec::{Data, Kind, NumberFormat, Options, XData};
+use super::spec::{Data, Kind, NumberFormat, Options, Qualifier, XData};
 use super::theme::{Rgb, PALETTE};
 
 /// How x values are placed.
@@ -37,8 +37,8 @@ pub struct Point {
     /// In axis units: band index, number or day.
     pub x: f64,
     pub y: Option<f64>,
-    /// How the source hedges it (`about`, `at_least`, …); None when exact.
-    pub qualifier: Option<String>,
+    /// How the source hedges it.
+    pub qualifier: Qualifier,
     /// Computed, not stated by a source.
     pub derived: bool,
 }
@@ -233,7 +233,8 @@ pub fn prepare(data: &Data, o: &Options) -> Result<Prepared, String> {
         qualifier: data
             .qualifiers
             .as_ref()
-            .and_then(|q| q.get(i).cloned().flatten()),
+            .and_then(|q| q.get(i).copied())
+            .unwrap_or_default(),
         derived: data
             .derived
             .as_ref()
@@ -353,11 +354,11 @@ mod tests {
     fn points_carry_their_qualifier_and_derivation() {
         let mut d = data(XData::Numbers(vec![Some(1.0), Some(2.0)]));
         d.y = vec![("v".into(), vec![Some(1.0), Some(f64::NAN)])];
-        d.qualifiers = Some(vec![Some("about".into()), None]);
+        d.qualifiers = Some(vec![Qualifier::About, Qualifier::Exact]);
         d.derived = Some(vec![false, true]);
         let p = prepare(&d, &Options::new(Kind::Line)).unwrap();
         let pts = &p.series[0].points;
-        assert_eq!(pts[0].qualifier.as_deref(), Some("about"));
+        assert_eq!(pts[0].qualifier, Qualifier::About);
         assert!(!pts[0].derived && pts[1].derived);
         assert_eq!(pts[1].y, None, "NaN is no value");
     }

@@ -4,6 +4,7 @@
 
 pub use super::format::DateUnit;
 use super::theme::Rgb;
+pub use crate::format::Qualifier;
 
 /// The chart kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,15 +54,11 @@ impl Kind {
     }
 }
 
-/// The language of the chart's furniture and its direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// Left to right: value axis on the left, legend on the right.
-    En,
-    /// Mirrored: value axis on the right, x running right to left, legend on
-    /// the left, titles right-aligned.
-    Ar,
-}
+/// The language of the chart's furniture and its direction: English left
+/// to right (value axis on the left, legend on the right); Arabic mirrored
+/// (value axis on the right, x running right to left, legend on the left,
+/// titles right-aligned). The one `Lang` of the crate.
+pub use crate::format::Lang;
 
 /// How numbers are written (see [`super::format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,9 +182,8 @@ pub struct Data {
     pub series: Option<Vec<String>>,
     /// The timeline's text per row.
     pub labels: Option<Vec<String>>,
-    /// How the source hedges each row's value (`about`, `at_least`,
-    /// `at_most`, `more_than`; None or `exact` for a value as stated).
-    pub qualifiers: Option<Vec<Option<String>>>,
+    /// How the source hedges each row's value.
+    pub qualifiers: Option<Vec<Qualifier>>,
     /// Whether each row's value is computed rather than stated by a source.
     pub derived: Option<Vec<bool>>,
     /// How precisely each timeline event is dated (None: from the dates).

@@ -49,10 +49,7 @@ fn list(config: &Config) -> Result<ExitCode, Diagnostic> {
     let host = Host::new(config);
     let cat = Catalogue::load(config, &host)?;
     let mut seen = Vec::new();
-    println!(
-        "{:<14} {:>5} {:>5}  {:<34} title",
-        "name", "rows", "cols", "package"
-    );
+    let mut table = Vec::new();
     for p in &cat.packages {
         for r in &p.package.resources {
             if seen.contains(&r.name) {
@@ -65,16 +62,23 @@ fn list(config: &Config) -> Result<ExitCode, Diagnostic> {
                 .and_then(|(lf, _)| lf.collect().ok())
                 .map(|df| df.height().to_string())
                 .unwrap_or_else(|| "?".into());
-            println!(
-                "{:<14} {:>5} {:>5}  {:<34} {}",
-                r.name,
+            table.push(vec![
+                r.name.clone(),
                 rows,
-                r.schema.fields.len(),
-                p.display,
-                r.title.clone().unwrap_or_default()
-            );
+                r.schema.fields.len().to_string(),
+                p.display.clone(),
+                r.title.clone().unwrap_or_default(),
+            ]);
         }
     }
+    print!(
+        "{}",
+        super::table::render(
+            &["name", "rows", "cols", "package", "title"],
+            &table,
+            &[1, 2]
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -87,19 +91,23 @@ fn show(config: &Config, name: &str, rows: usize) -> Result<ExitCode, Diagnostic
         println!("{d}");
     }
     println!("file: {}  (package {})\n", res.path, pkg.display);
-    println!(
-        "{:<16} {:<8} {:<8} description",
-        "field", "type", "required"
+    let fields: Vec<Vec<String>> = res
+        .schema
+        .fields
+        .iter()
+        .map(|f| {
+            vec![
+                f.name.clone(),
+                f.kind.to_string(),
+                if f.constraints.required { "yes" } else { "" }.to_string(),
+                f.description.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        super::table::render(&["field", "type", "required", "description"], &fields, &[])
     );
-    for f in &res.schema.fields {
-        println!(
-            "{:<16} {:<8} {:<8} {}",
-            f.name,
-            f.kind,
-            if f.constraints.required { "yes" } else { "" },
-            f.description.clone().unwrap_or_default()
-        );
-    }
     if let Some(pk) = &res.schema.primary_key {
         println!("primary key: {}", pk.to_vec().join(", "));
     }

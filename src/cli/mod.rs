@@ -13,6 +13,7 @@ mod repl;
 mod run;
 mod schedule;
 mod serve;
+mod table;
 mod watch;
 
 use std::path::PathBuf;

@@ -388,17 +388,7 @@ fn in_offset(stamp: Option<&str>, offset: Option<(FixedOffset, String)>) -> Stri
 }
 
 fn history_table(rows: &[RunRow]) -> String {
-    let mut table: Vec<[String; 9]> = vec![[
-        "RUN".into(),
-        "JOB".into(),
-        "SCHEDULED".into(),
-        "STARTED".into(),
-        "ENDED".into(),
-        "DURATION".into(),
-        "STATUS".into(),
-        "TRIGGER".into(),
-        "OUTPUTS / ERROR".into(),
-    ]];
+    let mut table: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for r in rows {
         let sched = DateTime::parse_from_rfc3339(&r.scheduled_at).ok();
         let offset = sched.map(|s| (*s.offset(), s.format("%Y-%m-%d").to_string()));
@@ -422,7 +412,7 @@ fn history_table(rows: &[RunRow]) -> String {
                 })
                 .unwrap_or_default()
         };
-        table.push([
+        table.push(vec![
             r.id.to_string(),
             r.job.clone(),
             sched
@@ -444,28 +434,21 @@ fn history_table(rows: &[RunRow]) -> String {
             detail,
         ]);
     }
-    let mut widths = [0usize; 9];
-    for row in &table {
-        for (w, c) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in &table {
-        let mut line = String::new();
-        for (k, (c, w)) in row.iter().zip(widths.iter()).enumerate() {
-            if k == 8 {
-                line.push_str(c);
-            } else if k == 0 {
-                line.push_str(&format!("{c:>w$}  "));
-            } else {
-                line.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    super::table::render(
+        &[
+            "RUN",
+            "JOB",
+            "SCHEDULED",
+            "STARTED",
+            "ENDED",
+            "DURATION",
+            "STATUS",
+            "TRIGGER",
+            "OUTPUTS / ERROR",
+        ],
+        &table,
+        &[0],
+    )
 }
 
 fn export_jobs(a: ExportArgs) -> Result<ExitCode, Diagnostic> {

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use crate::diag::Diagnostic;
 use crate::serve::{Server, State};
-use crate::watch::signal::Interrupts;
 use crate::watch::{Build, Observer, Watch};
 
 use super::watch::Printer;
@@ -125,8 +124,6 @@ fn open_browser(url: &str) {
 
 /// Serves until Ctrl-C; exit 0 then.
 pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
-    // Before any thread starts: Ctrl-C is received by one thread, which stops the loop.
-    let interrupts = Interrupts::block();
     let opts = super::watch::options(args.names, &args.params, args.format.as_deref(), args.poll)?;
     let formats = opts.formats.clone();
     let root = opts.root.clone();
@@ -176,7 +173,8 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
         open_browser(&url);
     }
     let stop = watch.stop_handle();
-    interrupts.spawn(move || stop.stop());
+    crate::signals::stop_then_exit(move || stop.stop())
+        .map_err(|e| Diagnostic::error(format!("cannot receive Ctrl-C: {e}")))?;
     let mut preview = Preview {
         printer: Printer::default(),
         state,

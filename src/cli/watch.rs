@@ -8,7 +8,6 @@ use crate::config::{parse_param_flags, Config, Params};
 use crate::diag::Diagnostic;
 use crate::render::report::{parse_formats, Format};
 use crate::script::stderr_sink;
-use crate::watch::signal::Interrupts;
 use crate::watch::{Build, Observer, Options, Watch};
 
 /// Arguments of `dossier watch`.
@@ -87,12 +86,11 @@ pub(super) fn options(
 /// Watches until Ctrl-C; exit 0 then. Errors only for a bad command line
 /// or a project without the named reports.
 pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
-    // Before any thread starts: Ctrl-C is received by one thread, which stops the loop.
-    let interrupts = Interrupts::block();
     let opts = options(args.names, &args.params, args.format.as_deref(), args.poll)?;
     let watch = Watch::new(opts)?;
     let stop = watch.stop_handle();
-    interrupts.spawn(move || stop.stop());
+    crate::signals::stop_then_exit(move || stop.stop())
+        .map_err(|e| Diagnostic::error(format!("cannot receive Ctrl-C: {e}")))?;
     watch.run(&mut Printer::default())?;
     println!("stopped");
     Ok(ExitCode::SUCCESS)

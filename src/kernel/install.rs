@@ -9,11 +9,7 @@ use serde_json::json;
 use crate::diag::Diagnostic;
 use crate::host::atomic_write;
 
-/// The kernel's name (the kernelspec folder, `--kernel dossier`).
-pub const KERNEL_NAME: &str = "dossier";
-
-/// What front ends show in their kernel pickers.
-pub const DISPLAY_NAME: &str = "Rhai (dossier)";
+pub use crate::notebook::ipynb::{DISPLAY_NAME, KERNEL_NAME};
 
 /// The logo, drawn at 32 and 64 pixels for the PNGs Jupyter looks for.
 pub const LOGO_SVG: &str = include_str!("../../assets/kernel/logo.svg");

@@ -2,7 +2,7 @@
 //! numbers, keywords and function calls become `<span class="hl-…">`; all
 //! text is escaped.
 
-use crate::render::format::escape_html;
+use crate::format::escape_html;
 
 const KEYWORDS: &[&str] = &[
     "let", "const", "fn", "if", "else", "while", "loop", "for", "in", "return", "break",

@@ -9,7 +9,7 @@ use super::cells::CellKind;
 use super::highlight::highlight;
 use super::output::{Bundle, Output};
 use super::run::{CellStatus, NotebookRun};
-use crate::render::format::escape_html;
+use crate::format::escape_html;
 use crate::script::Stream;
 
 const STYLE: &str = r#"

@@ -7,7 +7,13 @@ use serde_json::{json, Value};
 use super::cells::{Cell, CellKind};
 use super::run::{CellStatus, NotebookRun};
 use crate::diag::Diagnostic;
-use crate::kernel::install::{DISPLAY_NAME, KERNEL_NAME};
+
+/// The kernel's name (the kernelspec folder, `--kernel dossier`), recorded
+/// in every notebook's metadata so Jupyter opens it on this kernel.
+pub const KERNEL_NAME: &str = "dossier";
+
+/// What front ends show in their kernel pickers.
+pub const DISPLAY_NAME: &str = "Rhai (dossier)";
 
 /// The notebook metadata Jupyter uses to pick the kernel.
 pub fn metadata() -> Value {

@@ -7,7 +7,9 @@
 //! - [`html`]: the notebook page (code highlighted by [`highlight`]);
 //! - [`ipynb`]: nbformat 4 notebooks, out and back in.
 
-pub mod cells;
+/// The percent cell format lives with the script engine, which runs cell
+/// scripts (`dossier run`); notebooks use it from there.
+pub use crate::script::cells;
 pub mod highlight;
 pub mod html;
 pub mod ipynb;

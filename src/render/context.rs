@@ -8,8 +8,8 @@ use minijinja::Value;
 
 use crate::config::Params;
 use crate::diag::Diagnostic;
-use crate::render::convert::dynamic_to_value;
 use crate::render::report::ReportSpec;
+use crate::script::template::dynamic_to_value;
 use crate::script::values::LazyFrameV;
 use crate::script::Session;
 

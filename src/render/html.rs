@@ -9,8 +9,8 @@ use minijinja::Value;
 
 use crate::diag::Diagnostic;
 use crate::render::report::ReportSpec;
-use crate::render::template::{environment, to_diagnostic, Citations, RenderSettings};
 use crate::script::Session;
+use crate::template::{environment, to_diagnostic, Citations, RenderSettings};
 
 /// Renders `spec.template` with `context`.
 pub fn render(

@@ -1,12 +1,10 @@
-//! Rendering briefings: formatting of numbers, dates and tables
-//! ([`format`]), script values as template values ([`convert`]), the
-//! template environment ([`template`]), the report context ([`context`]),
-//! the report entries and provenance ([`report`]) and the HTML writer ([`html`]).
+//! Rendering briefings, above the script engine: the report entries and
+//! provenance ([`report`]), a finished run's variables as the template
+//! context ([`context`]), the HTML writer ([`html`]) and the PDF writer
+//! ([`pdf`]). Formatting lives in [`crate::format`], the template
+//! environment in [`crate::template`].
 
 pub mod context;
-pub mod convert;
-pub mod format;
 pub mod html;
 pub mod pdf;
 pub mod report;
-pub mod template;

@@ -29,7 +29,7 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Span};
-use crate::render::format::Lang;
+use crate::format::Lang;
 
 /// The fonts compiled into the binary (see `assets/fonts/README.md`).
 const FONT_FILES: &[&[u8]] = &[
@@ -817,12 +817,7 @@ pub fn render(
     let page = PageSettings {
         lang: spec.lang,
         title: spec.title.clone().unwrap_or_else(|| spec.name.clone()),
-        date: crate::render::format::format_date(
-            date,
-            crate::render::format::Precision::Day,
-            spec.lang,
-            false,
-        ),
+        date: crate::format::format_date(date, crate::format::Precision::Day, spec.lang, false),
         paper: spec
             .paper
             .clone()
@@ -850,7 +845,7 @@ pub fn render(
             .pdf()
         }
         Some(template) => {
-            let rel = format!("{}/{template}", crate::render::template::TEMPLATE_DIR);
+            let rel = format!("{}/{template}", crate::template::TEMPLATE_DIR);
             let (_, text) = session.host().read_source(&rel, session.host().root())?;
             let mut extra = serde_json::Map::new();
             extra.insert(

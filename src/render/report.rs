@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ParamValue, Params};
 use crate::diag::Diagnostic;
+use crate::format::{escape_html, Lang};
 use crate::host::Access;
-use crate::render::format::{escape_html, Lang};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -415,8 +415,10 @@ pub fn parse_zone(name: &str) -> Result<Tz, Option<String>> {
 
 /// The machine's zone and where it came from: `$TZ` if it names an IANA
 /// zone (`Asia/Almaty`, `:Asia/Almaty` or a path into a zoneinfo folder);
-/// else the zone `/etc/localtime` links to; else `/etc/timezone`; else UTC.
-/// (This reads system files, not project files, so not through the host.)
+/// else the system's zone as the `iana-time-zone` crate finds it (on Linux
+/// `/etc/localtime` and `/etc/timezone`; macOS and Windows have their own
+/// APIs); else UTC. (This reads system settings, not project files, so not
+/// through the host.)
 pub fn machine_zone() -> (Tz, String) {
     if let Ok(tz) = std::env::var("TZ") {
         let name = tz.trim_start_matches(':');
@@ -425,17 +427,16 @@ pub fn machine_zone() -> (Tz, String) {
             return (z, format!("$TZ={tz}"));
         }
     }
-    if let Ok(target) = std::fs::read_link("/etc/localtime") {
-        if let Some(z) = zone_from_path(&target).and_then(|n| n.parse::<Tz>().ok()) {
-            return (z, "/etc/localtime".into());
-        }
+    match iana_time_zone::get_timezone() {
+        Ok(name) => match name.parse::<Tz>() {
+            Ok(z) => (z, "the system's time zone".into()),
+            Err(_) => (
+                chrono_tz::UTC,
+                format!("the system's zone {name:?} is not an IANA zone: UTC"),
+            ),
+        },
+        Err(_) => (chrono_tz::UTC, "no $TZ or system time zone: UTC".into()),
     }
-    if let Ok(text) = std::fs::read_to_string("/etc/timezone") {
-        if let Ok(z) = text.trim().parse::<Tz>() {
-            return (z, "/etc/timezone".into());
-        }
-    }
-    (chrono_tz::UTC, "no $TZ or /etc/localtime: UTC".into())
 }
 
 /// `…/zoneinfo/Asia/Almaty` → `Asia/Almaty`.
@@ -445,53 +446,24 @@ fn zone_from_path(p: &Path) -> Option<String> {
         .map(|i| s[i + "zoneinfo/".len()..].to_string())
 }
 
-/// Parses `"90s"`, `"5m"`, `"1h30m"`, `"500ms"`, `"2d"` or `"45"` (seconds).
+/// Parses `"90s"`, `"5m"`, `"1h30m"`, `"1h 30min"`, `"500ms"`, `"2d"`
+/// (humantime's units: ms, s, m/min, h, d, w …) or a bare number of
+/// seconds (`"45"`, `"1.5"`). Zero is refused.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    if let Ok(n) = t.parse::<f64>() {
-        return if n > 0.0 && n.is_finite() {
-            Ok(Duration::from_secs_f64(n))
-        } else {
-            Err(format!("= {text:?} must be positive"))
-        };
-    }
-    let mut total = 0.0f64;
-    let mut rest = t;
-    if rest.is_empty() {
+    if t.is_empty() {
         return Err("is empty".into());
     }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, tail) = rest.split_at(digits);
-        let n: f64 = num
-            .parse()
-            .map_err(|_| format!("= {text:?} is not a duration"))?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let secs = match unit.trim() {
-            "ms" => 0.001,
-            "s" | "sec" | "secs" => 1.0,
-            "m" | "min" | "mins" => 60.0,
-            "h" | "hour" | "hours" => 3600.0,
-            "d" | "day" | "days" => 86_400.0,
-            _ => {
-                return Err(format!(
-                    "= {text:?} has an unknown unit {unit:?} (ms, s, m, h, d)"
-                ))
-            }
-        };
-        total += n * secs;
-        rest = tail.trim_start();
+    let d = match t.parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Duration::from_secs_f64(n),
+        Ok(_) => return Err(format!("= {text:?} must be positive")),
+        Err(_) => humantime::parse_duration(t)
+            .map_err(|e| format!("= {text:?} is not a duration: {e}"))?,
+    };
+    if d.is_zero() {
+        return Err(format!("= {text:?} must be positive"));
     }
-    if total > 0.0 {
-        Ok(Duration::from_secs_f64(total))
-    } else {
-        Err(format!("= {text:?} must be positive"))
-    }
+    Ok(d)
 }
 
 /// Shows a duration for people: `500 ms`, `30 s`, `5 min`, `1 h 30 min`.

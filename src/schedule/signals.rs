@@ -1,11 +1,13 @@
 //! SIGINT and SIGTERM as a stop request: the first asks the scheduler to
 //! stop (runs get a grace period), a second one stops runs at once.
 //!
-//! The handler only increments an atomic counter (async-signal-safe); the
-//! scheduler's loop reads it between slices.
+//! Signals arrive through [`crate::signals`] (signal-hook), which counts
+//! them into an atomic; the scheduler's loop reads it between slices.
 
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use crate::signals::Interrupt;
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -59,47 +61,22 @@ impl Stop {
     /// What asked for the stop, for the log.
     pub fn reason(&self) -> String {
         match LAST_SIGNAL.load(Ordering::SeqCst) {
-            s if self.signals && s == signal_number("SIGTERM") => "SIGTERM".into(),
-            s if self.signals && s == signal_number("SIGINT") => "SIGINT".into(),
+            2 if self.signals => Interrupt::Term.name().into(),
+            1 if self.signals => Interrupt::Int.name().into(),
             _ => "a stop request".into(),
         }
     }
 }
 
-fn signal_number(name: &str) -> i32 {
-    #[cfg(unix)]
-    {
-        match name {
-            "SIGTERM" => libc::SIGTERM,
-            _ => libc::SIGINT,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = name;
-        -1
-    }
-}
-
-#[cfg(unix)]
-extern "C" fn on_signal(sig: libc::c_int) {
-    LAST_SIGNAL.store(sig, Ordering::SeqCst);
-    SIGNALS.fetch_add(1, Ordering::SeqCst);
-}
-
-#[cfg(unix)]
 fn install() {
-    // SAFETY: the handler only touches atomics, which is async-signal-safe;
-    // sigaction is given a zeroed, then filled, struct.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_signal as *const () as usize;
-        sa.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
-    }
+    let _ = crate::signals::on_interrupt(|_, sig| {
+        LAST_SIGNAL.store(
+            match sig {
+                Interrupt::Int => 1,
+                Interrupt::Term => 2,
+            },
+            Ordering::SeqCst,
+        );
+        SIGNALS.fetch_add(1, Ordering::SeqCst);
+    });
 }
-
-#[cfg(not(unix))]
-fn install() {}

@@ -15,7 +15,8 @@ use super::frame::{as_lazy, collect};
 use super::values::*;
 use super::Ctx;
 use crate::chart::spec::{
-    Annotation, AnnotationX, Data, DateUnit, Kind, Lang, NumberFormat, Options, XData, SIZE_RANGE,
+    Annotation, AnnotationX, Data, DateUnit, Kind, Lang, NumberFormat, Options, Qualifier, XData,
+    SIZE_RANGE,
 };
 use crate::chart::theme::Rgb;
 use crate::chart::Chart;
@@ -156,17 +157,6 @@ const OPTIONS: &[&str] = &[
 
 fn kinds() -> String {
     Kind::ALL.map(Kind::name).join(", ")
-}
-
-fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
-    let mut msg = d.message.clone();
-    for n in &d.notes {
-        msg.push_str(&format!("\nnote: {n}"));
-    }
-    if let Some(h) = &d.help {
-        msg.push_str(&format!("\nhelp: {h}"));
-    }
-    script_err(msg)
 }
 
 /// A number option (integer or float).
@@ -545,30 +535,25 @@ fn default_label(schema: &Schema, x: &str, series: Option<&str>, lang: Lang) -> 
         })
 }
 
-/// The qualifier codes of a column, checked against the known ones.
-fn qualifiers(df: &DataFrame, name: &str) -> RResult<Vec<Option<String>>> {
-    let values = strings(df, name)?;
-    for (row, v) in values.iter().enumerate() {
-        if let Some(v) = v {
-            let known = crate::chart::format::QUALIFIERS
-                .iter()
-                .any(|q| q.0 == v.trim());
-            if !known {
-                let codes: Vec<&str> = crate::chart::format::QUALIFIERS
-                    .iter()
-                    .map(|q| q.0)
-                    .collect();
-                return Err(script_err_help(
+/// The qualifiers of a column of codes (null: exact).
+fn qualifiers(df: &DataFrame, name: &str) -> RResult<Vec<Qualifier>> {
+    strings(df, name)?
+        .iter()
+        .enumerate()
+        .map(|(row, v)| match v {
+            None => Ok(Qualifier::Exact),
+            Some(v) => Qualifier::parse(v).ok_or_else(|| {
+                let codes: Vec<&str> = Qualifier::ALL.iter().map(|q| q.code()).collect();
+                script_err_help(
                     format!(
                         "chart: `qualifier` column `{name}` holds `{v}` (row {})",
                         row + 1
                     ),
                     format!("qualifiers are: {}", codes.join(", ")),
-                ));
-            }
-        }
-    }
-    Ok(values)
+                )
+            }),
+        })
+        .collect()
 }
 
 /// A column of yes/no flags: booleans, or text such as yes/no, true/false, 1/0.

@@ -92,13 +92,13 @@ pub fn representation(value: &Dynamic) -> Representation {
     use base64::Engine as _;
     let mut r = Representation::default();
     if let Some(df) = value.clone().try_cast::<DataFrameV>() {
-        let opts = crate::render::format::TableOptions {
+        let opts = crate::format::TableOptions {
             max_rows: Some(MAX_HTML_ROWS),
             ..Default::default()
         };
         r.data.push((
             "text/html".into(),
-            crate::render::format::frame_to_html(&df.0, &opts),
+            crate::format::frame_to_html(&df.0, &opts),
         ));
     } else if let Some(c) = value.clone().try_cast::<ChartV>() {
         r.data.push(("image/svg+xml".into(), c.0.svg.clone()));

@@ -125,7 +125,10 @@ fn leaf(e: &EvalAltResult, session: &Session) -> Diagnostic {
         EvalAltResult::ErrorModuleNotFound(path, _) => {
             Diagnostic::error(format!("cannot import module {path}")).with_kind("io")
         }
-        EvalAltResult::ErrorRuntime(value, _) => runtime(&value.to_string()),
+        EvalAltResult::ErrorRuntime(value, _) => match value.clone().try_cast::<Diagnostic>() {
+            Some(d) => d,
+            None => runtime(&value.to_string()),
+        },
         other => {
             let text = other.to_string();
             let text = strip_position(&text);
@@ -134,27 +137,16 @@ fn leaf(e: &EvalAltResult, session: &Session) -> Diagnostic {
     }
 }
 
-/// Splits a message carrying `\nnote: …` and `\nhelp: …` lines.
+/// A value the script threw itself (`throw "…"`): its first line is the
+/// message, any further lines a note.
 fn runtime(text: &str) -> Diagnostic {
-    let mut lines = text.split('\n');
-    let mut d = Diagnostic::error(lines.next().unwrap_or("").to_string()).with_kind("runtime");
-    let mut rest = Vec::new();
-    for l in lines {
-        if let Some(h) = l.strip_prefix("help: ") {
-            d = d.with_help(h);
-        } else if let Some(n) = l.strip_prefix("note: ") {
-            d = d.with_note(n);
-        } else {
-            rest.push(l);
-        }
+    let (head, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let d = Diagnostic::error(head.to_string()).with_kind("runtime");
+    if rest.trim().is_empty() {
+        d
+    } else {
+        d.with_note(rest)
     }
-    if !rest.is_empty() {
-        d = d.with_note(rest.join("\n"));
-    }
-    if d.message.starts_with("malformed CSV") {
-        d.kind = "data";
-    }
-    d
 }
 
 fn strip_position(text: &str) -> String {

@@ -12,6 +12,7 @@ use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::values::*;
+use crate::diag::Diagnostic;
 
 /// Documentation and tested examples for this module's functions.
 pub const DOCS: &[Doc] = &[
@@ -226,7 +227,11 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
                     path,
                     &msg,
                 ) {
-                    return Err(script_err(format!("{found}\nnote: {}", first_line(&msg))));
+                    return Err(diag_err(
+                        Diagnostic::error(found)
+                            .with_kind("data")
+                            .with_note(first_line(&msg)),
+                    ));
                 }
             }
             Err(e)

@@ -100,17 +100,6 @@ print(read_text("out/doc-example.txt"));"#,
     },
 ];
 
-fn diag_err(d: crate::diag::Diagnostic) -> Box<rhai::EvalAltResult> {
-    let mut msg = d.message.clone();
-    for n in &d.notes {
-        msg.push_str(&format!("\nnote: {n}"));
-    }
-    if let Some(h) = &d.help {
-        msg.push_str(&format!("\nhelp: {h}"));
-    }
-    script_err(msg)
-}
-
 fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
     check_opts(
         opts,

@@ -6,6 +6,7 @@
 //! session per run; the REPL (and later the notebook kernel) keeps one
 //! session across inputs so variables and functions persist.
 
+pub mod cells;
 pub mod chart;
 pub mod display;
 pub mod docs;
@@ -302,16 +303,15 @@ impl Session {
             &std::env::current_dir().unwrap_or(root),
         )?;
         let display = self.ctx.host.show(&abs);
-        if !crate::notebook::cells::has_cells(&text) {
+        if !cells::has_cells(&text) {
             return self.eval_named(&display, &text);
         }
         // A script with `// %%` cells runs cell by cell in one scope, as a
         // notebook does, so a cell may end in a bare expression. Each cell is
         // padded to its line in the file so positions stay file positions.
         let mut value = Dynamic::UNIT;
-        for cell in crate::notebook::cells::parse(&text) {
-            if cell.kind != crate::notebook::cells::CellKind::Code || cell.source.trim().is_empty()
-            {
+        for cell in cells::parse(&text) {
+            if cell.kind != cells::CellKind::Code || cell.source.trim().is_empty() {
                 continue;
             }
             let code = format!(
@@ -438,5 +438,26 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     io::register(&mut engine, ctx);
     chart::register(&mut engine, ctx);
     template::register(&mut engine, ctx);
+    register_error_type(&mut engine);
     engine
+}
+
+/// Errors raised by bindings carry a [`Diagnostic`]; a script that catches
+/// one (`try { … } catch (e) { … }`) sees an `Error` with its `message`,
+/// `notes` and `help`, printed as its message.
+fn register_error_type(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Diagnostic>("Error")
+        .register_fn("to_string", |d: &mut Diagnostic| d.message.clone())
+        .register_fn("to_debug", |d: &mut Diagnostic| d.message.clone())
+        .register_get("message", |d: &mut Diagnostic| d.message.clone())
+        .register_get("help", |d: &mut Diagnostic| {
+            d.help.clone().map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_get("notes", |d: &mut Diagnostic| {
+            d.notes
+                .iter()
+                .map(|n| Dynamic::from(n.clone()))
+                .collect::<rhai::Array>()
+        });
 }

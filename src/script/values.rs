@@ -14,12 +14,21 @@ use std::sync::{Arc, Mutex, Once};
 use polars::prelude::*;
 use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, Position};
 
+use crate::diag::Diagnostic;
+
 /// The error type of every binding.
 pub type RResult<T> = Result<T, Box<EvalAltResult>>;
 
 /// A script error raised from Rust. Rhai fills in the calling position.
 pub fn script_err(msg: impl Into<String>) -> Box<EvalAltResult> {
-    EvalAltResult::ErrorRuntime(Dynamic::from(msg.into()), Position::NONE).into()
+    diag_err(Diagnostic::error(msg.into()).with_kind("runtime"))
+}
+
+/// A script error carrying a whole [`Diagnostic`] (notes, hint, kind) as
+/// the Rhai error's value: `errors::to_diagnostic` takes it back out as it
+/// is and adds the script position and call chain. No text round trip.
+pub fn diag_err(d: Diagnostic) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(d), Position::NONE).into()
 }
 
 /// A script error with a hint shown as `help:` by the diagnostics renderer.
@@ -27,7 +36,11 @@ pub fn script_err_help(
     msg: impl std::fmt::Display,
     help: impl std::fmt::Display,
 ) -> Box<EvalAltResult> {
-    script_err(format!("{msg}\nhelp: {help}"))
+    diag_err(
+        Diagnostic::error(msg.to_string())
+            .with_kind("runtime")
+            .with_help(help.to_string()),
+    )
 }
 
 /// A column expression (Polars `Expr`).
@@ -188,14 +201,14 @@ pub fn polars_err(e: &PolarsError) -> Box<EvalAltResult> {
                     .collect()
             })
             .unwrap_or_default();
-        let mut msg = format!("unknown column `{name}`");
+        let mut d = Diagnostic::error(format!("unknown column `{name}`")).with_kind("runtime");
         if !valid.is_empty() {
-            msg.push_str(&format!("\nnote: the columns are: {}", valid.join(", ")));
+            d = d.with_note(format!("the columns are: {}", valid.join(", ")));
             if let Some(s) = crate::diag::did_you_mean(&name, valid.iter().map(String::as_str)) {
-                msg.push_str(&format!("\nhelp: did you mean `{s}`?"));
+                d = d.with_help(format!("did you mean `{s}`?"));
             }
         }
-        return script_err(msg);
+        return diag_err(d);
     }
     let short = short.replace("\n\n", "\n");
     if short.contains("dtype") || short.contains("arithmetic on") {

@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::diag::Diagnostic;
-use crate::render::format::escape_html;
+use crate::format::escape_html;
 use crate::render::report::{Format, ReportSpec};
 use crate::watch::{Build, Outcome};
 

@@ -5,7 +5,7 @@
 //! the reports.
 
 use crate::diag::Diagnostic;
-use crate::render::format::escape_html;
+use crate::format::escape_html;
 
 /// The path of the event stream.
 pub const EVENTS_PATH: &str = "/__dossier/events";

@@ -18,7 +18,6 @@
 
 pub mod batch;
 pub mod files;
-pub mod signal;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -27,13 +26,14 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::config::PROJECT_FILE;
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
 use crate::host::Access;
 use crate::pipeline::{human_size, render_report_cancellable, Output, Rendered, CANCELLED};
 use crate::render::report::{reports, select, Format, ReportSpec};
-use crate::render::template::TEMPLATE_DIR;
 use crate::script::Sink;
+use crate::template::TEMPLATE_DIR;
 
 use batch::Batch;
 use files::{Change, FileWatcher};
@@ -47,9 +47,6 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// `collect` cannot be interrupted, and a person pressing Ctrl-C should not
 /// wait longer than this.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-
-/// The project file, whose change reloads the configuration.
-pub const PROJECT_FILE: &str = "dossier.toml";
 
 /// What to watch and how to render.
 pub struct Options {

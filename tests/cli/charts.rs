@@ -621,7 +621,10 @@ print(chart("bar", g, #{ x: "k", y: "v", value_labels: true, qualifier: "q", lan
     );
     let err = r.fails();
     assert!(err.contains("holds `roughly`"), "{err}");
-    assert!(err.contains("about, at_least, at_most"), "{err}");
+    assert!(
+        err.contains("exact, about, at_least, more_than, at_most, less_than"),
+        "{err}"
+    );
     let r = p.script(
         "missing_qualifier",
         r#"chart("bar", frame(#{ k: ["a"], v: [1] }), #{ x: "k", y: "v", qualifier: "qualifer" });"#,

@@ -12,6 +12,7 @@ mod check;
 mod data;
 mod errors;
 mod kernel;
+mod layers;
 mod new_project;
 mod notebook;
 mod pdf;

@@ -1,19 +1,16 @@
-//! Script values → template values.
+//! Frames and charts as template values.
 //!
-//! Rhai values become minijinja values: numbers, strings, arrays and maps as
-//! they are; frames become a [`FrameObject`] that templates iterate as rows
+//! A frame becomes a [`FrameObject`] that templates iterate as rows
 //! (`{% for row in gap %}{{ row.year }}{% endfor %}`) and read by column
-//! (`gap.year`, `gap.height`, `gap.columns`); charts become inline SVG,
-//! marked safe (the SVG's own text is escaped when drawn).
+//! (`gap.year`, `gap.height`, `gap.columns`); a chart becomes inline SVG
+//! ([`chart_html`]), marked safe (the SVG's own text is escaped when drawn).
+//! Nothing here knows Rhai: the script layer turns its values into these
+//! (`script::template::dynamic_to_value`).
 
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use polars::prelude::*;
-use rhai::Dynamic;
-
-use crate::script::chart::ChartV;
-use crate::script::values::{any_to_dynamic, DataFrameV, LazyFrameV};
 
 /// A frame as seen by templates.
 #[derive(Debug)]
@@ -114,9 +111,32 @@ impl Object for Row {
     }
 }
 
-/// A Polars cell as a template value (dates as ISO strings).
+/// A Polars cell as a template value: integers as `i64`, floats as `f64`,
+/// dates as ISO strings (`2025-08-01`), null as `none`, anything else as
+/// its text.
 pub fn any_to_value(v: AnyValue) -> Value {
-    dynamic_to_value(&any_to_dynamic(v))
+    match v {
+        AnyValue::Null => Value::from(()),
+        AnyValue::Boolean(b) => Value::from(b),
+        AnyValue::Int8(i) => Value::from(i as i64),
+        AnyValue::Int16(i) => Value::from(i as i64),
+        AnyValue::Int32(i) => Value::from(i as i64),
+        AnyValue::Int64(i) => Value::from(i),
+        AnyValue::UInt8(i) => Value::from(i as i64),
+        AnyValue::UInt16(i) => Value::from(i as i64),
+        AnyValue::UInt32(i) => Value::from(i as i64),
+        AnyValue::UInt64(i) => Value::from(i as i64),
+        AnyValue::Float32(f) => Value::from(f as f64),
+        AnyValue::Float64(f) => Value::from(f),
+        AnyValue::String(s) => Value::from(s),
+        AnyValue::StringOwned(s) => Value::from(s.as_str()),
+        AnyValue::Date(d) => {
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+                + chrono::Duration::days(d as i64);
+            Value::from(date.format("%Y-%m-%d").to_string())
+        }
+        other => Value::from(other.to_string().trim_matches('"')),
+    }
 }
 
 /// Wraps a chart's SVG for inline embedding. The wrapper is left-to-right
@@ -124,59 +144,7 @@ pub fn any_to_value(v: AnyValue) -> Value {
 /// mirrors itself where it should).
 pub fn chart_html(svg: &str, title: Option<&str>) -> String {
     let caption = title
-        .map(|t| {
-            format!(
-                "<figcaption>{}</figcaption>",
-                crate::render::format::escape_html(t)
-            )
-        })
+        .map(|t| format!("<figcaption>{}</figcaption>", crate::format::escape_html(t)))
         .unwrap_or_default();
     format!("<figure class=\"chart\"><div class=\"chart-svg\" dir=\"ltr\">{svg}</div>{caption}</figure>")
-}
-
-/// Converts a script value to a template value.
-pub fn dynamic_to_value(d: &Dynamic) -> Value {
-    if d.is_unit() {
-        return Value::from(());
-    }
-    if let Ok(b) = d.as_bool() {
-        return Value::from(b);
-    }
-    if let Ok(i) = d.as_int() {
-        return Value::from(i);
-    }
-    if let Ok(f) = d.as_float() {
-        return Value::from(f);
-    }
-    if d.is_string() {
-        return Value::from(d.clone().into_string().unwrap_or_default());
-    }
-    if let Ok(c) = d.as_char() {
-        return Value::from(c.to_string());
-    }
-    if d.is_array() {
-        let arr = d.clone().into_array().unwrap_or_default();
-        return Value::from(arr.iter().map(dynamic_to_value).collect::<Vec<_>>());
-    }
-    if d.is_map() {
-        let m = d.clone().try_cast::<rhai::Map>().unwrap_or_default();
-        return Value::from(
-            m.iter()
-                .map(|(k, v)| (k.to_string(), dynamic_to_value(v)))
-                .collect::<std::collections::BTreeMap<_, _>>(),
-        );
-    }
-    if let Some(df) = d.clone().try_cast::<DataFrameV>() {
-        return Value::from_object(FrameObject::new(df.0));
-    }
-    if let Some(lf) = d.clone().try_cast::<LazyFrameV>() {
-        if let Ok(df) = crate::script::frame::collect(&lf) {
-            return Value::from_object(FrameObject::new(df.0));
-        }
-        return Value::from(());
-    }
-    if let Some(c) = d.clone().try_cast::<ChartV>() {
-        return Value::from_safe_string(chart_html(&c.0.svg, c.0.title.as_deref()));
-    }
-    Value::from(d.to_string())
 }

@@ -55,7 +55,7 @@ impl Default for NumberOptions {
 /// NaN and infinities give `—`.
 ///
 /// ```
-/// use dossier::render::format::{format_number, Lang, NumberOptions};
+/// use dossier::format::{format_number, Lang, NumberOptions};
 /// let ar = NumberOptions { lang: Lang::Ar, arabic_digits: true, ..Default::default() };
 /// assert_eq!(format_number(123_000_000.0, &NumberOptions::default()), "123,000,000");
 /// assert_eq!(format_number(1234.5, &ar), "١٬٢٣٤٫٥");

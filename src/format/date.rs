@@ -104,6 +104,21 @@ pub fn month_name(month: Month, lang: Lang, levantine: bool) -> String {
     }
 }
 
+/// English month abbreviations, for tight places (chart axes).
+const EN_MONTHS_SHORT: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A month (`0` = January) as a chart axis writes it: `Mar` in English,
+/// `مارس` in Arabic (Arabic names have no common abbreviation).
+pub fn month_short(month0: usize, lang: Lang) -> &'static str {
+    let i = month0.min(11);
+    match lang {
+        Lang::En => EN_MONTHS_SHORT[i],
+        Lang::Ar => AR_MONTHS[i],
+    }
+}
+
 fn month_of(date: NaiveDate, lang: Lang) -> &'static str {
     let i = date.month0() as usize;
     match lang {

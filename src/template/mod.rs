@@ -2,6 +2,13 @@
 //! folder, read through the host (sandboxed, recorded for watch mode), with
 //! HTML auto-escaping, strict undefined variables, and the briefing
 //! filters: `number`, `percent`, `date`, `period`, `table`, `cite`, `label`.
+//! Frames and charts reach templates as the values of [`value`].
+//!
+//! This layer sits below the script engine and knows nothing of Rhai: the
+//! engine converts its values (`script::template::dynamic_to_value`) and the
+//! filters format through [`crate::format`].
+
+pub mod value;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,9 +17,9 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::diag::{Diagnostic, Span};
+use crate::format::{self, Lang, NumberOptions};
 use crate::host::Host;
-use crate::render::convert::{FrameObject, Row};
-use crate::render::format::{self, Lang, NumberOptions};
+use value::{FrameObject, Row};
 
 /// The folder templates are loaded from, relative to the project root.
 pub const TEMPLATE_DIR: &str = "reports";

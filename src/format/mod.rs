@@ -1,9 +1,15 @@
 //! Reader-facing formatting in English and Arabic: numbers, percentages,
 //! dates at their precision, and frames as accessible HTML tables.
 //!
+//! This is the one formatter of the crate: template filters, HTML tables,
+//! chart labels and the PDF all come here, so a figure reads the same everywhere (one
+//! rounding rule, one set of month names, one `Lang`, one escaper). It sits
+//! low in the layers: it knows Polars frames (for tables) but nothing of
+//! scripts, templates or charts.
+//!
 //! Everything here is a pure function of plain Rust values (and, for
-//! tables, a `&DataFrame`); the template filters in [`super::template`]
-//! only parse their arguments and call these.
+//! tables, a `&DataFrame`); the template filters only parse their arguments
+//! and call these.
 //!
 //! # Rules shared by every formatter
 //!
@@ -20,16 +26,20 @@
 //!   [`escape_html`].
 //!
 //! The submodules: numbers and percentages (`number`), dates and periods
-//! (`date`), HTML tables (`table`); all items are re-exported here.
+//! (`date`), HTML tables (`table`), the words of qualifiers (`qualifier`:
+//! about / نحو, at least / على الأقل …); their items are re-exported here.
 
 mod date;
 mod number;
+pub mod qualifier;
 mod table;
 
 pub use date::{
-    format_date, format_period, month_name, parse_date, parse_date_precision, Precision, AR_MONTHS,
+    format_date, format_period, month_name, month_short, parse_date, parse_date_precision,
+    Precision, AR_MONTHS,
 };
 pub use number::{format_number, format_percent, NumberOptions};
+pub use qualifier::Qualifier;
 pub use table::{
     frame_to_html, is_year_column, is_year_name, try_frame_to_html, TableError, TableOptions,
 };
@@ -88,8 +98,11 @@ impl Lang {
     }
 }
 
-/// Escapes a text for HTML element content and for quoted attribute values:
-/// `&` `<` `>` `"` `'` become `&amp;` `&lt;` `&gt;` `&quot;` `&#39;`.
+/// The one escaper for text that ends up in markup — HTML pages, inline
+/// SVG charts, SVG files: `&` `<` `>` `"` `'` become `&amp;` `&lt;` `&gt;`
+/// `&quot;` `&#39;`, for element content and quoted attribute values alike;
+/// a character XML 1.0 does not allow (a C0 control other than tab and the
+/// line breaks) becomes a space, since it would make an SVG unreadable.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
@@ -99,10 +112,16 @@ pub fn escape_html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push(' '),
         }
     }
     out
+}
+
+/// Characters XML 1.0 allows (others make an SVG document unreadable).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 /// Replaces the ASCII digits `0`–`9` with the Arabic-Indic digits `٠`–`٩`
@@ -172,6 +191,7 @@ mod tests {
         assert_eq!(escape_html("&amp;"), "&amp;amp;");
         assert_eq!(escape_html("مصر"), "مصر");
         assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("a\u{1}b\nc"), "a b\nc");
     }
 
     #[test]
