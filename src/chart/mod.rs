@@ -1,13 +1,21 @@
-//! Charts: plotters drawing into SVG whose text stays text, and PNG
-//! rasterised from that SVG with resvg and the bundled fonts.
+//! Charts: plotters drawing through our own SVG backend (text stays text),
+//! and PNG rasterised from that SVG with resvg and the bundled fonts.
 //!
 //! - [`spec`]: kinds, options and data in plain Rust (the script binding in
 //!   `script/chart.rs` converts Polars frames and Rhai maps into them);
-//! - [`render`]: layout and drawing through plotters' SVG backend;
-//! - [`svg`]: the finished document (accessible root, `dy` folded into `y`);
+//! - [`prepare`]: rows into series, bands and events, each value with its
+//!   qualifier and whether it is computed;
+//! - [`render`]: the layout (titles, plot, legend, notes), calling
+//!   - [`bars`] (`bar`, `grouped_bar`, `stacked_bar`), [`points`] (`line`,
+//!     `area`, `scatter`) and [`timeline`] for the kinds,
+//!   - [`axes`] (plot area, value and x axes) over [`scale`] (nice ticks),
+//!   - [`legend`], [`annotations`] and [`marks`] (what a value label says);
+//! - [`canvas`]: drawing primitives in chart terms over [`backend`], the
+//!   plotters `DrawingBackend` that writes the SVG (escaped text, Arabic
+//!   runs, absolute baselines, CSS classes, accessible root);
 //! - [`png`]: rasterisation with resvg over the bundled fonts;
-//! - [`format`], [`scale`], [`text`], [`theme`]: numbers and dates, axis
-//!   ticks, font measurement and wrapping, colours and sizes.
+//! - [`format`], [`text`], [`theme`]: numbers and dates, font measurement
+//!   and wrapping, colours and sizes.
 //!
 //! ```
 //! use dossier::chart::{self, spec::{Data, Kind, Options, XData}};
@@ -15,21 +23,29 @@
 //!     x_name: "year".into(),
 //!     x: XData::Numbers(vec![Some(2020.0), Some(2021.0)]),
 //!     y: vec![("value".into(), vec![Some(1.0), Some(2.0)])],
-//!     series: None,
-//!     labels: None,
+//!     ..Data::default()
 //! };
 //! let c = chart::render(&data, &Options::new(Kind::Line)).unwrap();
 //! assert!(c.svg.starts_with("<svg"));
 //! ```
 
+pub mod annotations;
+pub mod axes;
+pub mod backend;
+pub mod bars;
+pub mod canvas;
 pub mod format;
+pub mod legend;
+pub mod marks;
 pub mod png;
+pub mod points;
+pub mod prepare;
 pub mod render;
 pub mod scale;
 pub mod spec;
-pub mod svg;
 pub mod text;
 pub mod theme;
+pub mod timeline;
 
 use spec::{Data, Kind, Lang, Options};
 
@@ -40,6 +56,9 @@ pub struct Chart {
     pub svg: String,
     /// The chart's title, if any (used as the figure caption / alt text).
     pub title: Option<String>,
+    /// Its height in pixels: the `height` asked for, or more for a timeline
+    /// whose labels need it.
+    pub height: u32,
     /// A text alternative for screen readers.
     pub alt: String,
 }
@@ -55,19 +74,12 @@ impl Chart {
 /// axis, a chart too small for its labels, text on a timeline's x).
 pub fn render(data: &Data, opts: &Options) -> Result<Chart, String> {
     let drawn = render::draw(data, opts)?;
-    let title = opts.title.clone().filter(|t| !t.trim().is_empty());
-    let alt = alt_text(data, opts, &drawn.series, drawn.points);
-    let svg = svg::finish(
-        &drawn.svg,
-        &svg::Meta {
-            width: opts.width,
-            height: opts.height,
-            title: title.as_deref(),
-            alt: &alt,
-            lang: opts.lang,
-        },
-    );
-    Ok(Chart { svg, title, alt })
+    Ok(Chart {
+        svg: drawn.svg,
+        title: opts.title.clone().filter(|t| !t.trim().is_empty()),
+        height: drawn.height,
+        alt: drawn.alt,
+    })
 }
 
 /// The kind's name for people, in the chart's language.

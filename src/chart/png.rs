@@ -166,8 +166,7 @@ mod tests {
             x_name: "label".into(),
             x: XData::Text(labels.iter().map(|s| Some(s.to_string())).collect()),
             y: vec![("v".into(), vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)])],
-            series: None,
-            labels: None,
+            ..Data::default()
         };
         let mut o = Options::new(Kind::Bar);
         o.lang = Lang::Ar;

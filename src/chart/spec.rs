@@ -2,7 +2,9 @@
 //! plain Rust. The script binding (`script/chart.rs`) turns a Polars frame
 //! and a Rhai options map into these; nothing here knows Polars or Rhai.
 
+pub use super::format::DateUnit;
 use super::theme::Rgb;
+pub use crate::format::Qualifier;
 
 /// The chart kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,12 @@ pub enum XData {
     Text(Vec<Option<String>>),
 }
 
+impl Default for XData {
+    fn default() -> XData {
+        XData::Numbers(Vec::new())
+    }
+}
+
 impl XData {
     pub fn len(&self) -> usize {
         match self {
@@ -162,7 +170,7 @@ impl XData {
 }
 
 /// The rows a chart draws, column by column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Data {
     /// The x column's name (numbers in a column named like "year" are
     /// written without thousands separators).
@@ -174,4 +182,10 @@ pub struct Data {
     pub series: Option<Vec<String>>,
     /// The timeline's text per row.
     pub labels: Option<Vec<String>>,
+    /// How the source hedges each row's value.
+    pub qualifiers: Option<Vec<Qualifier>>,
+    /// Whether each row's value is computed rather than stated by a source.
+    pub derived: Option<Vec<bool>>,
+    /// How precisely each timeline event is dated (None: from the dates).
+    pub precision: Option<Vec<Option<DateUnit>>>,
 }

@@ -187,6 +187,31 @@ pub fn wrap(text: &str, size: f64, bold: bool, max: f64, max_lines: usize) -> Ve
         .collect()
 }
 
+/// Breaks `text` into lines of at most `max` pixels without dropping
+/// anything: at spaces, and inside a word only when the word alone is
+/// wider than a line.
+pub fn wrap_all(text: &str, size: f64, bold: bool, max: f64) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        if width(word, size, bold) <= max {
+            pieces.push(word.to_string());
+            continue;
+        }
+        let mut part = String::new();
+        for c in word.chars() {
+            if !part.is_empty() && width(&part, size, bold) + advance_em(c, bold) * size > max {
+                pieces.push(std::mem::take(&mut part));
+            }
+            part.push(c);
+        }
+        if !part.is_empty() {
+            pieces.push(part);
+        }
+    }
+    let joined = pieces.join(" ");
+    wrap(&joined, size, bold, max, pieces.len().max(1))
+}
+
 /// Marks a right-to-left label as a right-to-left embedding (U+202B …
 /// U+202C) when it holds more than Arabic letters and spaces.
 ///
@@ -254,6 +279,12 @@ mod tests {
         let ar = wrap("كازاخستان وإسرائيل تقيمان علاقاتهما", 12.0, false, 80.0, 3);
         assert_eq!(ar[0].split(' ').next(), Some("كازاخستان"));
         assert_eq!(truncate("short", 12.0, false, 500.0), "short");
+        let all = wrap_all("one two three four five six seven", 12.0, false, 60.0);
+        assert_eq!(all.join(" "), "one two three four five six seven");
+        assert!(all.iter().all(|l| width(l, 12.0, false) <= 60.0));
+        let long = wrap_all("https://example.org/a/very/long/address", 12.0, false, 80.0);
+        assert!(long.len() > 1 && !long.concat().contains('…'), "{long:?}");
+        assert_eq!(long.concat(), "https://example.org/a/very/long/address");
         assert!(is_rtl("(2021) كازاخستان"));
         assert!(!is_rtl("KAZ كازاخستان"));
         assert_eq!(embed_rtl("كازاخستان وإسرائيل"), "كازاخستان وإسرائيل");

@@ -15,7 +15,8 @@ use super::frame::{as_lazy, collect};
 use super::values::*;
 use super::Ctx;
 use crate::chart::spec::{
-    Annotation, AnnotationX, Data, Kind, Lang, NumberFormat, Options, XData, SIZE_RANGE,
+    Annotation, AnnotationX, Data, DateUnit, Kind, Lang, NumberFormat, Options, Qualifier, XData,
+    SIZE_RANGE,
 };
 use crate::chart::theme::Rgb;
 use crate::chart::Chart;
@@ -24,8 +25,8 @@ use crate::chart::Chart;
 pub const DOCS: &[Doc] = &[
     Doc {
         name: "chart",
-        signature: "chart(kind, frame, #{ x, y, series, title, subtitle, x_label, y_label, width, height, lang, number_format, decimals, value_labels, annotations, label, colors, legend, y_min, y_max }) -> Chart",
-        summary: "Draws a chart of a frame: kind is line, bar, grouped_bar, stacked_bar, area, scatter or timeline. `x` and `y` name columns (`y` may be an array of columns, one series each); `series` splits the rows into one series per value, in order of appearance. width/height default to 720×400; lang \"ar\" mirrors the chart; number_format is plain, thousands (default) or compact (123M); annotations are #{ x, y, text } maps (x only: a vertical rule, y only: a horizontal one). Renders at once: errors point at this line.",
+        signature: "chart(kind, frame, #{ x, y, series, title, subtitle, x_label, y_label, width, height, lang, number_format, decimals, value_labels, qualifier, derived, annotations, label, precision, colors, legend, y_min, y_max }) -> Chart",
+        summary: "Draws a chart of a frame: kind is line, bar, grouped_bar, stacked_bar, area, scatter or timeline. `x` and `y` name columns (`y` may be an array of columns, one series each); `series` splits the rows into one series per value, in order of appearance. width/height default to 720×400; lang \"ar\" mirrors the chart; number_format is plain, thousands (default) or compact (123M); annotations are #{ x, y, text } maps (x only: a vertical rule, y only: a horizontal one); `qualifier` names a column of hedges (about, at_least, at_most, more_than) that value labels put in words in the chart's language, `derived` a column marking computed values (drawn lighter, labelled with †). Renders at once: errors point at this line.",
         example: r#"let c = chart("line", frame(#{ year: [2020, 2021, 2022], v: [1, 3, 2] }), #{ x: "year", y: "v", title: "Trade" });
 print(c);
 print(c.title);"#,
@@ -107,10 +108,13 @@ print(chart("scatter", f, #{ x: "x", y: "y" }).svg().contains("<circle"));"#,
     Doc {
         name: "chart_timeline",
         signature: "chart(\"timeline\", frame, #{ x, label, series, … })",
-        summary: "Events on a date (or year) axis, labelled with the `label` column (default: `title`, then `title_en`/`title_ar` for the chart's language, then `label`, then the first text column), alternating above and below the axis; `series` colours the markers.",
+        summary: "Events down a vertical date (or year) axis, each with its date at its precision and its label (the `label` column; default: `title`, then `title_en`/`title_ar` for the chart's language, then `label`, then the first text column) in full, wrapped, joined to its marker by a leader line; the chart grows taller when the labels need it. `precision` names a column of year/month/day (default: a `date_precision` or `precision` column if there is one): an event dated to the year is drawn over the whole year and labelled `2014`, not 1 January. `series` colours the markers.",
         example: r#"let c = chart("timeline", dataset("events"), #{ x: "date", label: "title_ar", series: "category", lang: "ar" });
-print(c.svg().contains("كازاخستان"));"#,
-        output: "true",
+let s = c.svg();
+print(s.contains("كازاخستان"));
+print(s.contains(">2014</text>"));
+print(c.height > 400);"#,
+        output: "true\ntrue\ntrue",
     },
 ];
 
@@ -146,6 +150,9 @@ const OPTIONS: &[&str] = &[
     "legend",
     "y_min",
     "y_max",
+    "qualifier",
+    "derived",
+    "precision",
 ];
 
 fn kinds() -> String {
@@ -396,6 +403,33 @@ fn make_chart(kind: &str, frame: &Dynamic, opts: &Map) -> RResult<ChartV> {
             ));
         }
     }
+    let qualifier = chart_str(opts, "qualifier")?;
+    let derived = chart_str(opts, "derived")?;
+    for c in qualifier.iter().chain(derived.iter()) {
+        if timeline {
+            return Err(script_err(
+                "chart: `qualifier` and `derived` are for value labels; a timeline has none",
+            ));
+        }
+        check_column(c, &schema)?;
+    }
+    let precision = match chart_str(opts, "precision")? {
+        Some(_) if !timeline => {
+            return Err(script_err(format!(
+                "chart: `precision` is for timelines; {} charts take no event dates",
+                kind.name()
+            )))
+        }
+        Some(p) => {
+            check_column(&p, &schema)?;
+            Some(p)
+        }
+        None if timeline => ["date_precision", "precision", &format!("{x}_precision")]
+            .into_iter()
+            .find(|c| schema.contains(c))
+            .map(str::to_string),
+        None => None,
+    };
     let label = match chart_str(opts, "label")? {
         Some(l) if !timeline => {
             return Err(script_err(format!(
@@ -413,7 +447,14 @@ fn make_chart(kind: &str, frame: &Dynamic, opts: &Map) -> RResult<ChartV> {
 
     // Only the columns drawn are collected.
     let mut wanted: Vec<String> = vec![x.clone()];
-    for c in ys.iter().chain(series.iter()).chain(label.iter()) {
+    for c in ys
+        .iter()
+        .chain(series.iter())
+        .chain(label.iter())
+        .chain(qualifier.iter())
+        .chain(derived.iter())
+        .chain(precision.iter())
+    {
         if !wanted.contains(c) {
             wanted.push(c.clone());
         }
@@ -446,14 +487,27 @@ fn make_chart(kind: &str, frame: &Dynamic, opts: &Map) -> RResult<ChartV> {
             ),
             None => None,
         },
+        qualifiers: match &qualifier {
+            Some(q) => Some(qualifiers(&df, q)?),
+            None => None,
+        },
+        derived: match &derived {
+            Some(d) => Some(flags(&df, d)?),
+            None => None,
+        },
+        precision: match &precision {
+            Some(p) => Some(precisions(&df, p)?),
+            None => None,
+        },
     };
     let chart = crate::chart::render(&data, &o).map_err(|e| script_err(format!("chart: {e}")))?;
+    let height = chart.height;
     Ok(ChartV(
         chart,
         ChartInfo {
             kind,
             width: o.width,
-            height: o.height,
+            height,
         },
     ))
 }
@@ -479,6 +533,74 @@ fn default_label(schema: &Schema, x: &str, series: Option<&str>, lang: Lang) -> 
                 "name it with `label`, e.g. #{ x: \"date\", label: \"title_en\" }",
             )
         })
+}
+
+/// The qualifiers of a column of codes (null: exact).
+fn qualifiers(df: &DataFrame, name: &str) -> RResult<Vec<Qualifier>> {
+    strings(df, name)?
+        .iter()
+        .enumerate()
+        .map(|(row, v)| match v {
+            None => Ok(Qualifier::Exact),
+            Some(v) => Qualifier::parse(v).ok_or_else(|| {
+                let codes: Vec<&str> = Qualifier::ALL.iter().map(|q| q.code()).collect();
+                script_err_help(
+                    format!(
+                        "chart: `qualifier` column `{name}` holds `{v}` (row {})",
+                        row + 1
+                    ),
+                    format!("qualifiers are: {}", codes.join(", ")),
+                )
+            }),
+        })
+        .collect()
+}
+
+/// A column of yes/no flags: booleans, or text such as yes/no, true/false, 1/0.
+fn flags(df: &DataFrame, name: &str) -> RResult<Vec<bool>> {
+    let values = strings(df, name)?;
+    values
+        .iter()
+        .enumerate()
+        .map(
+            |(row, v)| match v.as_deref().map(|s| s.trim().to_lowercase()) {
+                None => Ok(false),
+                Some(s) => match s.as_str() {
+                    "" | "no" | "false" | "0" | "n" => Ok(false),
+                    "yes" | "true" | "1" | "y" | "derived" => Ok(true),
+                    _ => Err(script_err_help(
+                        format!(
+                            "chart: `derived` column `{name}` holds `{s}` (row {})",
+                            row + 1
+                        ),
+                        "mark computed values with true/false or yes/no",
+                    )),
+                },
+            },
+        )
+        .collect()
+}
+
+/// A column of date precisions: year, month or day.
+fn precisions(df: &DataFrame, name: &str) -> RResult<Vec<Option<DateUnit>>> {
+    let values = strings(df, name)?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(row, v)| match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some("year") => Ok(Some(DateUnit::Year)),
+            Some("month") => Ok(Some(DateUnit::Month)),
+            Some("day") => Ok(Some(DateUnit::Day)),
+            Some(other) => Err(script_err_help(
+                format!(
+                    "chart: `precision` column `{name}` holds `{other}` (row {})",
+                    row + 1
+                ),
+                "a date's precision is year, month or day",
+            )),
+        })
+        .collect()
 }
 
 fn column(df: &DataFrame, name: &str) -> RResult<Series> {

@@ -186,7 +186,12 @@ fn restore(s: Stored, file: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<Dynamic,
             width,
             height,
         } => Dynamic::from(ChartV(
-            Chart { svg, title, alt },
+            Chart {
+                svg,
+                title,
+                height,
+                alt,
+            },
             ChartInfo {
                 kind: Kind::parse(&kind).ok_or_else(|| format!("unknown chart kind {kind}"))?,
                 width,

@@ -410,3 +410,228 @@ print(e.alt.starts_with("خط زمني"));
 "#;
     assert_eq!(p.script("dataset", code).ok(), "true\ntrue\ntrue\ntrue\n");
 }
+
+/// The `<text>` elements of one `<g class="…">` group.
+fn group_texts(svg: &str, class: &str) -> Vec<Text> {
+    let open = format!("<g class=\"{class}\">");
+    let Some(i) = svg.find(&open) else {
+        return Vec::new();
+    };
+    let rest = &svg[i..];
+    let end = rest.find("</g>").unwrap();
+    texts(&rest[..end])
+}
+
+const EVENTS: &str = r#"let ev = frame(#{
+    date: ["1992-04-01", "2014-01-01", "2020-01-01", "2021-05-01", "2022-09-28", "2025-01-01", "2025-11-01", "2025-11-06", "2025-11-07"],
+    precision: ["month", "year", "year", "month", "day", "year", "month", "day", "day"],
+    title: ["Kazakhstan and Israel establish diplomatic relations",
+            "Defence agreement with arms deals: drones, guided missiles, radar and communications systems from Elbit Systems and Israel Aerospace Industries",
+            "The Abraham Accords are signed",
+            "Kazakhstan Aviation Industry opens a plant producing and servicing drones under an Elbit Systems licence, the first local drone industry in Central Asia on Israeli technology",
+            "A paper for the Al Jazeera Centre for Studies on the periphery strategy",
+            "Axios reports that President Tokayev intends to announce joining the Abraham Accords",
+            "On Truth Social, Trump says an official signing ceremony will be held soon",
+            "Trump announces that Kazakhstan has officially joined the Abraham Accords",
+            "The National Interest: the accession paves the way for normalisation beyond the Middle East"],
+    title_ar: ["كازاخستان وإسرائيل تقيمان علاقاتهما الدبلوماسية",
+               "تل أبيب وأستانا توقعان اتفاقًا دفاعيًا شمل صفقات تسليح: طائرات مسيرة وصواريخ موجهة وأنظمة رادار واتصالات من إنتاج إلبيت سيستمز وIsrael Aerospace Industries",
+               "توقيع اتفاقات إبراهام",
+               "شركة Kazakhstan Aviation Industry تدشن مصنعًا لإنتاج وصيانة الطائرات المسيرة بترخيص من إلبيت سيستمز",
+               "ورقة لمركز الجزيرة للدراسات عن إستراتيجية الأطراف",
+               "تسريبات نقلها موقع أكسيوس عن نية توكاييف الانضمام إلى اتفاقية إبراهام",
+               "ترامب في تدوينة على تروث سوشيال: مراسم التوقيع الرسمية ستُعقد قريبًا",
+               "ترامب يعلن انضمام كازاخستان رسميا إلى اتفاقيات إبراهام",
+               "ناشونال إنترست: الانضمام يمهّد الطريق لتوسيع التطبيع خارج الشرق الأوسط"],
+    kind: ["diplomacy", "security", "normalisation", "security", "analysis", "normalisation", "normalisation", "normalisation", "analysis"],
+}, ["date", "precision", "title", "title_ar", "kind"]).with_columns(col("date").str.to_date());
+"#;
+
+#[test]
+fn charts_timeline_reads_in_full_with_dates_at_their_precision() {
+    let p = Project::new();
+    let script = format!(
+        r#"{EVENTS}
+let en = chart("timeline", ev, #{{ x: "date", label: "title", series: "kind", title: "Over time" }});
+en.save("out/en.svg");
+en.save("out/en.png");
+let ar = chart("timeline", ev, #{{ x: "date", label: "title_ar", series: "kind", lang: "ar", title: "عبر الزمن" }});
+ar.save("out/ar.svg");
+ar.save("out/ar.png");
+print(en);
+"#
+    );
+    let out = p.script("timeline", &script).ok().to_string();
+    for (lang, file) in [("en", "out/en.svg"), ("ar", "out/ar.svg")] {
+        let svg = p.read(file);
+        assert!(!svg.contains('…'), "{lang}: a label was cut: {svg}");
+        assert!(!svg.contains(" dy="), "{lang}");
+        let labels = group_texts(&svg, "event-labels");
+        let all: String = labels
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Every label in full, in logical order, whatever the wrapping.
+        let words = if lang == "en" {
+            "Defence agreement with arms deals: drones, guided missiles, radar and communications systems from Elbit Systems and Israel Aerospace Industries"
+        } else {
+            "تل أبيب وأستانا توقعان اتفاقًا دفاعيًا شمل صفقات تسليح: طائرات مسيرة وصواريخ موجهة وأنظمة رادار واتصالات من إنتاج إلبيت سيستمز وIsrael Aerospace Industries"
+        };
+        assert!(all.contains(words), "{lang}: {all}");
+        // Year-precision events say their year, not 1 January.
+        find(&labels, "2014");
+        find(&labels, "2025");
+        assert!(
+            !all.contains("1 Jan") && !all.contains("1 يناير"),
+            "{lang}: {all}"
+        );
+        if lang == "en" {
+            find(&labels, "Apr 1992");
+            find(&labels, "6 Nov 2025");
+            find(&labels, "28 Sep 2022");
+        } else {
+            find(&labels, "6 نوفمبر 2025");
+            find(&labels, "أبريل 1992");
+        }
+        // Labels never overlap: each line at least a line below the last.
+        let ys: Vec<f64> = {
+            let g = &svg[svg.find("<g class=\"event-labels\">").unwrap()..];
+            let g = &g[..g.find("</g>").unwrap()];
+            g.split("<text ")
+                .skip(1)
+                .map(|t| attr(&format!(" {t}"), "y").unwrap().parse().unwrap())
+                .collect()
+        };
+        assert!(ys.windows(2).all(|w| w[1] - w[0] >= 14.0), "{lang}: {ys:?}");
+        // Leader lines join each label to its marker.
+        let leaders = &svg[svg.find("<g class=\"leaders\">").unwrap()..];
+        let leaders = &leaders[..leaders.find("</g>").unwrap()];
+        assert_eq!(leaders.matches("<polyline").count(), 9, "{lang}");
+        // Inside the chart's width: labels start beyond the axis, on the reading side.
+        let width = 720.0;
+        for t in &labels {
+            assert!(t.x > 0.0 && t.x < width, "{lang}: {t:?}");
+        }
+        let (dates, text_x): (Vec<&Text>, f64) = (labels.iter().collect(), labels[0].x);
+        if lang == "en" {
+            assert!(dates.iter().all(|t| t.anchor == "start"), "{lang}");
+            assert!(
+                text_x < width / 3.0,
+                "{lang}: labels start at the left: {text_x}"
+            );
+        } else {
+            assert!(dates.iter().all(|t| t.anchor == "end"), "{lang}");
+            assert!(
+                text_x > width * 2.0 / 3.0,
+                "{lang}: labels start at the right: {text_x}"
+            );
+        }
+    }
+    // The chart grew to fit its labels, and says so.
+    let svg = p.read("out/en.svg");
+    let h: u32 = attr(&svg[..svg.find('>').unwrap()], "height")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(h > 400, "{h}");
+    assert!(out.contains(&format!("Chart(timeline, 720×{h})")), "{out}");
+    for png in ["out/en.png", "out/ar.png"] {
+        let bytes = std::fs::read(p.path().join(png)).unwrap();
+        let img = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
+        assert_eq!(img.width(), 1440);
+    }
+}
+
+#[test]
+fn charts_timeline_precision_option_and_its_errors() {
+    let p = Project::new();
+    let script = format!(
+        r#"{EVENTS}
+let c = chart("timeline", ev.rename(#{{ precision: "how_precise" }}), #{{ x: "date", label: "title", precision: "how_precise" }});
+print(c.svg().contains(">2014</text>"));
+// Without a precision column, dates at 1 January of a year-only list read as years.
+let y = frame(#{{ d: ["2011-01-01", "2014-01-01"], t: ["a", "b"] }}).with_columns(col("d").str.to_date());
+print(chart("timeline", y, #{{ x: "d", label: "t" }}).svg().contains(">2011</text>"));
+"#
+    );
+    assert_eq!(p.script("precision", &script).ok(), "true\ntrue\n");
+    let r = p.script(
+        "bad_precision",
+        r#"let f = frame(#{ d: [2020], t: ["a"], p: ["week"] });
+chart("timeline", f, #{ x: "d", label: "t", precision: "p" });"#,
+    );
+    let err = r.fails();
+    assert!(err.contains("holds `week`"), "{err}");
+    assert!(err.contains("year, month or day"), "{err}");
+    let r = p.script(
+        "precision_on_bars",
+        r#"chart("bar", frame(#{ k: ["a"], v: [1], p: ["year"] }), #{ x: "k", y: "v", precision: "p" });"#,
+    );
+    assert!(
+        r.fails().contains("`precision` is for timelines"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn charts_value_labels_say_the_qualifier_and_mark_computed_values() {
+    let p = Project::new();
+    let code = r#"let f = frame(#{
+    period: ["2020", "2022", "2025"],
+    v: [369000000, 883000000, 80000000],
+    q: ["about", "exact", "at_least"],
+    d: ["yes", "no", "no"],
+}, ["period", "v", "q", "d"]);
+let opts = #{ x: "period", y: "v", value_labels: true, number_format: "compact", qualifier: "q", derived: "d" };
+chart("bar", f, opts).save("out/en.svg");
+chart("line", f, opts).save("out/line.svg");
+opts.lang = "ar";
+chart("bar", f, opts).save("out/ar.svg");
+let g = frame(#{ k: ["a", "b", "c"], v: [1200, 1000, 5], q: ["at_most", "more_than", "exact"] });
+print(chart("bar", g, #{ x: "k", y: "v", value_labels: true, qualifier: "q", lang: "ar" }).svg());
+"#;
+    let out = p.script("qualifiers", code).ok().to_string();
+    let en = p.read("out/en.svg");
+    let values = group_texts(&en, "value-labels");
+    find(&values, "about 369M†");
+    find(&values, "883M");
+    find(&values, "at least 80M");
+    let note = group_texts(&en, "note");
+    assert!(note[0].text.starts_with("† computed"), "{note:?}");
+    // The computed bar is drawn differently: lighter, with an outline.
+    assert!(en.contains("opacity=\"0.4\""), "{en}");
+    assert!(en.contains("fill=\"none\" stroke=\"#0072B2\""), "{en}");
+    let line = p.read("out/line.svg");
+    find(&group_texts(&line, "value-labels"), "about 369M†");
+    let ar = p.read("out/ar.svg");
+    let values = group_texts(&ar, "value-labels");
+    find(&values, "نحو 369M†");
+    find(&values, "على الأقل 80M");
+    assert!(group_texts(&ar, "note")[0].text.contains("محسوب"));
+    let printed = texts(&out);
+    find(&printed, "لا يتجاوز 1,200");
+    find(&printed, "أكثر من 1,000");
+    find(&printed, "5");
+
+    let r = p.script(
+        "bad_qualifier",
+        r#"chart("bar", frame(#{ k: ["a"], v: [1], q: ["roughly"] }), #{ x: "k", y: "v", qualifier: "q" });"#,
+    );
+    let err = r.fails();
+    assert!(err.contains("holds `roughly`"), "{err}");
+    assert!(
+        err.contains("exact, about, at_least, more_than, at_most, less_than"),
+        "{err}"
+    );
+    let r = p.script(
+        "missing_qualifier",
+        r#"chart("bar", frame(#{ k: ["a"], v: [1] }), #{ x: "k", y: "v", qualifier: "qualifer" });"#,
+    );
+    assert!(
+        r.fails().contains("unknown column `qualifer`"),
+        "{}",
+        r.stderr
+    );
+}
