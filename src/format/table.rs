@@ -151,7 +151,13 @@ pub fn frame_to_html(df: &DataFrame, o: &TableOptions) -> String {
     };
     let cells: Vec<(Kind, Vec<String>)> = columns
         .iter()
-        .map(|c| column_cells(c, shown, o, &number))
+        .map(|c| {
+            let (kind, mut values) = column_cells(c, shown, o, &number);
+            if kind == Kind::Number && !is_year_column(c) {
+                mark_meaning(df, c.name().as_str(), &mut values, o.lang);
+            }
+            (kind, values)
+        })
         .collect();
 
     let mut h = String::new();
@@ -208,6 +214,59 @@ pub fn frame_to_html(df: &DataFrame, o: &TableOptions) -> String {
     }
     h.push_str("</table>\n");
     h
+}
+
+/// The mark of a computed cell: a dagger, with its meaning for a pointer and
+/// a screen reader (the words are kept apart from the digits, so copying
+/// the cell never merges the mark into the figure).
+fn computed_mark(lang: Lang) -> String {
+    let title = match lang {
+        Lang::En => "computed from other figures, not stated by a source",
+        Lang::Ar => "محسوب من أرقام أخرى، لم يذكره مصدر",
+    };
+    format!(
+        "<span class=\"computed\" title=\"{}\"><span aria-hidden=\"true\">\u{2020}</span></span>",
+        escape_html(title)
+    )
+}
+
+/// Figures carry their meaning in tables too: a number column `X` whose
+/// frame also has `X_qualifier` (or, for every number column, `qualifier`)
+/// shows the hedge in the table's language ("about 34,000,000",
+/// "نحو 34,000,000"), and one with `X_derived` (or `derived`) equal to
+/// `yes`/`true` gets the computed mark. Codes that are not qualifiers are
+/// left alone (the data package's validation reports them).
+fn mark_meaning(df: &DataFrame, name: &str, values: &mut [String], lang: Lang) {
+    let text_column = |suffix: &str| -> Option<Vec<Option<String>>> {
+        let c = df
+            .column(&format!("{name}_{suffix}"))
+            .or_else(|_| df.column(suffix))
+            .ok()?;
+        let c = c.cast(&DataType::String).ok()?;
+        let ca = c.str().ok()?.clone();
+        Some(ca.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    if let Some(qualifiers) = text_column("qualifier") {
+        for (cell, q) in values.iter_mut().zip(qualifiers) {
+            let word = q
+                .as_deref()
+                .and_then(super::Qualifier::parse)
+                .and_then(|q| q.word(lang));
+            if let (Some(w), false) = (word, cell.as_str() == NULL_CELL) {
+                *cell = format!("{} {cell}", escape_html(w));
+            }
+        }
+    }
+    if let Some(derived) = text_column("derived") {
+        for (cell, d) in values.iter_mut().zip(derived) {
+            let yes = d
+                .as_deref()
+                .is_some_and(|d| matches!(d.trim().to_ascii_lowercase().as_str(), "yes" | "true"));
+            if yes && cell.as_str() != NULL_CELL {
+                cell.push_str(&computed_mark(lang));
+            }
+        }
+    }
 }
 
 /// Counts: grouped, no decimals, no compact, no sign.
@@ -463,6 +522,36 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn number_cells_carry_their_qualifier_and_computed_mark() {
+        let df = df!(
+            "period" => ["2022", "2025"],
+            "value_usd" => [883_000_000i64, 34_000_000],
+            "qualifier" => ["exact", "about"],
+            "ratio" => [11.18f64, 2.35],
+            "ratio_derived" => ["no", "yes"],
+        )
+        .unwrap();
+        let en = body(&frame_to_html(&df, &opts()));
+        assert_eq!(en[0][1], "883,000,000");
+        assert_eq!(en[1][1], "about 34,000,000");
+        assert_eq!(en[0][3], "11.18");
+        assert!(
+            en[1][3].starts_with("2.35<span class=\"computed\""),
+            "{}",
+            en[1][3]
+        );
+        let ar = body(&frame_to_html(
+            &df,
+            &TableOptions {
+                lang: Lang::Ar,
+                ..opts()
+            },
+        ));
+        assert_eq!(ar[1][1], "نحو 34,000,000");
+        assert!(ar[1][3].contains("محسوب"));
     }
 
     #[test]
