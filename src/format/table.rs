@@ -538,8 +538,9 @@ mod tests {
         assert_eq!(en[0][1], "883,000,000");
         assert_eq!(en[1][1], "about 34,000,000");
         assert_eq!(en[0][3], "11.18");
+        // The row's `qualifier` hedges every number column of the row.
         assert!(
-            en[1][3].starts_with("2.35<span class=\"computed\""),
+            en[1][3].starts_with("about 2.35<span class=\"computed\""),
             "{}",
             en[1][3]
         );
