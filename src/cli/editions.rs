@@ -120,7 +120,7 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
             .iter()
             .filter(|e| &e.manifest.report == report)
             .collect();
-        lines.push(format!("{report}"));
+        lines.push(report.to_string());
         for (i, e) in editions.iter().enumerate() {
             let previous = i.checked_sub(1).map(|p| editions[p]);
             let summary = previous.map(|p| summary_against(&config, &store, e, p));

@@ -45,8 +45,12 @@ pub struct Labeller {
     sources: HashMap<String, Map<String, Value>>,
     /// Per table, its single-column foreign keys to tables with a
     /// `name_LANG` column: (column, value → name).
-    names: HashMap<String, Vec<(String, HashMap<String, String>)>>,
+    names: HashMap<String, ForeignNames>,
 }
+
+/// A table's single-column foreign keys to tables with names: (column,
+/// value → name).
+type ForeignNames = Vec<(String, HashMap<String, String>)>;
 
 impl Labeller {
     /// A labeller for `lang` over `sources` (the current sources table, if

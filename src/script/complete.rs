@@ -121,7 +121,7 @@ pub fn complete(session: &Session, code: &str, cursor: usize) -> Completions {
         }
         if !prefix.is_empty() {
             for k in KEYWORDS.iter().chain(super::syntax::LITERALS) {
-                add(*k, Kind::Keyword, String::new());
+                add(k, Kind::Keyword, String::new());
             }
         }
         for (name, params) in session.functions() {

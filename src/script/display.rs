@@ -488,7 +488,7 @@ mod tests {
                 "f = f.with_columns((col(\"a\") + {i}).alias(\"c{i}\"));"
             ));
         }
-        code.push_str("f");
+        code.push('f');
         let text = plain_text(&s.eval_source("<t>", &code).unwrap());
         assert!(text.contains("schema: 21 columns"), "{text}");
         assert!(

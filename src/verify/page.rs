@@ -444,12 +444,10 @@ pub fn tokens(s: &str) -> Vec<Token> {
         let mut j = i;
         while j < chars.len() {
             let c = chars[j].1;
-            if is_digit(c) {
-                j += 1;
-            } else if matches!(c, ',' | '.' | '٬' | '٫')
+            let separator_in_number = matches!(c, ',' | '.' | '٬' | '٫')
                 && j + 1 < chars.len()
-                && is_digit(chars[j + 1].1)
-            {
+                && is_digit(chars[j + 1].1);
+            if is_digit(c) || separator_in_number {
                 j += 1;
             } else {
                 break;

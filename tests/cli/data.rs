@@ -112,7 +112,9 @@ fn validate_checks_enums_and_required_values() {
         p.write("data/trade.csv", &t);
     });
     assert!(
-        err.contains("`roughly` is not one of: exact, about, at_least, at_most"),
+        err.contains(
+            "`roughly` is not one of: exact, about, at_least, more_than, at_most, less_than"
+        ),
         "{err}"
     );
     assert!(
