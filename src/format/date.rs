@@ -119,6 +119,22 @@ pub fn month_short(month0: usize, lang: Lang) -> &'static str {
     }
 }
 
+/// True for a word that names a month in any form the formatter writes
+/// (case ignored for English): `march`, `Mar`, `مارس`, and the first word of
+/// a Levantine name (`آذار`, `كانون`, `تشرين`). `dossier verify` uses it to
+/// read a small number beside a month as a day, not a figure.
+pub fn is_month_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    EN_MONTHS
+        .iter()
+        .chain(EN_MONTHS_SHORT.iter())
+        .any(|m| m.to_lowercase() == lower)
+        || AR_MONTHS.contains(&word)
+        || LEVANTINE_MONTHS
+            .iter()
+            .any(|m| m.split_whitespace().next() == Some(word))
+}
+
 fn month_of(date: NaiveDate, lang: Lang) -> &'static str {
     let i = date.month0() as usize;
     match lang {

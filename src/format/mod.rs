@@ -35,8 +35,8 @@ pub mod qualifier;
 mod table;
 
 pub use date::{
-    format_date, format_period, month_name, month_short, parse_date, parse_date_precision,
-    Precision, AR_MONTHS,
+    format_date, format_period, is_month_word, month_name, month_short, parse_date,
+    parse_date_precision, Precision, AR_MONTHS,
 };
 pub use number::{format_number, format_percent, NumberOptions};
 pub use qualifier::Qualifier;

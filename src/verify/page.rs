@@ -41,55 +41,6 @@ pub enum Place {
     Chart { chart: usize, tick: bool },
 }
 
-/// Month names that make a small number next to them a day of the month.
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "oct",
-    "nov",
-    "dec",
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-    "كانون",
-    "شباط",
-    "آذار",
-    "نيسان",
-    "أيار",
-    "حزيران",
-    "تموز",
-    "آب",
-    "أيلول",
-    "تشرين",
-];
-
 /// The years a four-digit number is read as (structure, not a figure).
 const YEARS: std::ops::RangeInclusive<i64> = 1800..=2100;
 
@@ -551,7 +502,8 @@ pub fn is_structure(tok: &Token, before: &str, after: &str) -> bool {
             .unwrap_or("")
             .trim_matches(|c: char| !c.is_alphabetic())
             .to_lowercase();
-        if MONTHS.contains(&next_word.as_str()) || MONTHS.contains(&prev_word.as_str()) {
+        // A month name makes a small number next to it a day of the month.
+        if crate::format::is_month_word(&next_word) || crate::format::is_month_word(&prev_word) {
             return true;
         }
     }

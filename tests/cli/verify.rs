@@ -296,7 +296,7 @@ fn bundled_briefings_keep_every_hedge_and_mark_our_calculations() {
         "the article says 11[",
         "from about 18,000[",
         "to at most 1,200[",
-        "at least 1,000[",
+        "more than 1,000[",
         "Israel Central Bureau of Statistics and the Bureau of National Statistics of Kazakhstan",
         "Our calculations",
     ] {
@@ -314,7 +314,7 @@ fn bundled_briefings_keep_every_hedge_and_mark_our_calculations() {
         "نحو 34 مليون[",
         "نحو 80 مليون[",
         "لا يتجاوز 1,200[",
-        "على الأقل 1,000[",
+        "أكثر من 1,000[",
         "دائرة الإحصاء الإسرائيلية وهيئة الإحصاء الوطنية في كازاخستان",
         "حساباتنا",
     ] {
