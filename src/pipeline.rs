@@ -44,6 +44,37 @@ pub fn run_script(
     }
 }
 
+/// Runs `f` for each report side by side, one thread each (reports are
+/// independent; Polars parallelises inside each), and returns the results
+/// in the order of `specs`. A thread that panics gives an internal error for
+/// its report; the others are unaffected. `dossier render` and `dossier
+/// verify` both fan out through here.
+pub fn for_each_report<T: Send>(
+    specs: &[crate::render::report::ReportSpec],
+    f: impl Fn(&crate::render::report::ReportSpec) -> Result<T, (Diagnostic, Vec<Access>)> + Sync,
+) -> Vec<Result<T, (Diagnostic, Vec<Access>)>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| {
+                let f = &f;
+                scope.spawn(move || f(spec))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err((
+                        Diagnostic::error("internal error: a report's thread panicked"),
+                        Vec::new(),
+                    ))
+                })
+            })
+            .collect()
+    })
+}
+
 /// A size for people: 84.2 KB.
 pub fn human_size(bytes: u64) -> String {
     if bytes >= 1_000_000 {

@@ -49,29 +49,11 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
     let mut written = Vec::new();
     // Reports are independent: render them side by side (each report is one
     // thread; Polars parallelises inside), then report in the order asked.
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chosen
-            .iter()
-            .map(|spec| {
-                let formats = override_formats
-                    .clone()
-                    .unwrap_or_else(|| spec.formats.clone());
-                let config = config.clone();
-                let params = &params;
-                scope.spawn(move || render_report(config, spec, params, &formats, stderr_sink()))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err((
-                        Diagnostic::error("internal error: a report's thread panicked"),
-                        Vec::new(),
-                    ))
-                })
-            })
-            .collect()
+    let results = crate::pipeline::for_each_report(&chosen, |spec| {
+        let formats = override_formats
+            .clone()
+            .unwrap_or_else(|| spec.formats.clone());
+        render_report(config.clone(), spec, &params, &formats, stderr_sink())
     });
     for (spec, result) in chosen.iter().zip(results) {
         match result {

@@ -5,6 +5,7 @@
 //! environment in [`crate::template`].
 
 pub mod context;
+pub mod dom;
 pub mod html;
 pub mod pdf;
 pub mod report;

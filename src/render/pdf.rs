@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
+
+use crate::render::dom::{attr, has_class, tag};
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -323,28 +325,6 @@ struct Converter {
     files: Vec<(String, Vec<u8>)>,
     /// A right-to-left page (the headline boxes' rule on the right).
     rtl: bool,
-}
-
-fn tag(node: &Handle) -> Option<String> {
-    match &node.data {
-        NodeData::Element { name, .. } => Some(name.local.to_string()),
-        _ => None,
-    }
-}
-
-fn attr(node: &Handle, key: &str) -> Option<String> {
-    match &node.data {
-        NodeData::Element { attrs, .. } => attrs
-            .borrow()
-            .iter()
-            .find(|a| &*a.name.local == key)
-            .map(|a| a.value.to_string()),
-        _ => None,
-    }
-}
-
-fn has_class(node: &Handle, class: &str) -> bool {
-    attr(node, "class").is_some_and(|c| c.split_whitespace().any(|x| x == class))
 }
 
 /// Elements with no printed content.

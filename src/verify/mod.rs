@@ -184,27 +184,8 @@ pub fn verify(
     specs: &[ReportSpec],
     params: &Params,
 ) -> Result<Verification, (Diagnostic, Vec<Access>)> {
-    let results: Vec<Result<ReportCheck, (Diagnostic, Vec<Access>)>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = specs
-                .iter()
-                .map(|spec| {
-                    let config = config.clone();
-                    scope.spawn(move || check_report(config, spec, params))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err((
-                            Diagnostic::error("internal error: a report's thread panicked"),
-                            Vec::new(),
-                        ))
-                    })
-                })
-                .collect()
-        });
+    let results =
+        crate::pipeline::for_each_report(specs, |spec| check_report(config.clone(), spec, params));
     let mut v = Verification::default();
     let mut per_report: Vec<(ReportSpec, Vec<Checked>)> = Vec::new();
     let mut documents = BTreeSet::new();

@@ -9,6 +9,8 @@
 
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 
+use crate::render::dom::{attr, has_class, tag};
+
 /// One number found on a page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -66,28 +68,6 @@ struct Walker {
     pending: Vec<(Found, usize)>,
     filter_figures: usize,
     charts: usize,
-}
-
-fn tag(node: &Handle) -> Option<String> {
-    match &node.data {
-        NodeData::Element { name, .. } => Some(name.local.to_string()),
-        _ => None,
-    }
-}
-
-fn attr(node: &Handle, key: &str) -> Option<String> {
-    match &node.data {
-        NodeData::Element { attrs, .. } => attrs
-            .borrow()
-            .iter()
-            .find(|a| &*a.name.local == key)
-            .map(|a| a.value.to_string()),
-        _ => None,
-    }
-}
-
-fn has_class(node: &Handle, class: &str) -> bool {
-    attr(node, "class").is_some_and(|c| c.split_whitespace().any(|x| x == class))
 }
 
 fn text_of(node: &Handle) -> String {
