@@ -1,30 +1,19 @@
-//! Just enough HTTP/1.1 for a local preview: `GET` and `HEAD`, one request
-//! per connection (`Connection: close`), bodies with a `Content-Length`,
-//! and server-sent event streams that are flushed after every event (a
-//! general-purpose server that buffers chunked bodies would hold events
-//! back). Also the mapping of a request path to a file inside the output
-//! folder, which refuses anything that would leave it.
+//! The HTTP side of the preview that is ours, not hyper's: the mapping of
+//! a request path to a file inside the output folder (which refuses
+//! anything that would leave it), media types, server-sent event framing,
+//! and the validators of conditional requests (`ETag` with
+//! `If-None-Match`, `Last-Modified` with `If-Modified-Since`, RFC 9110
+//! §13). Parsing, keep-alive, `HEAD` and chunked streams are hyper's.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
 
 /// The largest request head accepted (request line and headers). Browsers
-/// send well under 2 KiB to a local server; a bigger head is not a preview.
+/// send well under 2 KiB to a local server; a bigger head is not a preview
+/// (hyper answers 431).
 pub const MAX_HEAD: usize = 16 * 1024;
-
-/// How long a client may take to send its request, or to accept a chunk
-/// of the response. A stalled client then costs one thread for this long.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A parsed request line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub method: String,
-    /// The path part of the target, still percent-encoded, without the query.
-    pub path: String,
-}
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,60 +38,6 @@ impl Refusal {
             Refusal::MethodNotAllowed => (405, "Method Not Allowed"),
         }
     }
-}
-
-/// Reads and parses a request head from `stream`.
-pub fn read_request(stream: &mut TcpStream) -> Result<Request, Refusal> {
-    stream
-        .set_read_timeout(Some(IO_TIMEOUT))
-        .map_err(|_| Refusal::BadRequest)?;
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 2048];
-    loop {
-        let n = stream.read(&mut buf).map_err(|_| Refusal::BadRequest)?;
-        if n == 0 {
-            return Err(Refusal::BadRequest);
-        }
-        head.extend_from_slice(&buf[..n]);
-        if head.windows(4).any(|w| w == b"\r\n\r\n") || head.windows(2).any(|w| w == b"\n\n") {
-            break;
-        }
-        if head.len() > MAX_HEAD {
-            return Err(Refusal::BadRequest);
-        }
-    }
-    parse_request_line(&head)
-}
-
-/// Parses `METHOD TARGET HTTP/1.x` from the start of a request head.
-pub fn parse_request_line(head: &[u8]) -> Result<Request, Refusal> {
-    let line_end = head
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or(Refusal::BadRequest)?;
-    let line = std::str::from_utf8(&head[..line_end]).map_err(|_| Refusal::BadRequest)?;
-    let mut parts = line.trim_end_matches('\r').split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Refusal::BadRequest);
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(Refusal::BadRequest);
-    }
-    if method != "GET" && method != "HEAD" {
-        return Err(Refusal::MethodNotAllowed);
-    }
-    // Origin form only: `/path?query`. An absolute URL (`http://…`) or `*`
-    // is not something a browser sends to this server.
-    if !target.starts_with('/') {
-        return Err(Refusal::BadRequest);
-    }
-    let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
-    Ok(Request {
-        method: method.to_string(),
-        path,
-    })
 }
 
 /// Decodes `%XX` escapes. Invalid escapes are an error, not passed through.
@@ -190,42 +125,68 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Writes a complete response and closes the sending side.
-pub fn respond(
-    stream: &mut TcpStream,
-    status: (u16, &str),
-    content_type: &str,
-    body: &[u8],
-    head_only: bool,
-) -> io::Result<()> {
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        status.0,
-        status.1,
-        body.len()
-    )
-    .into_bytes();
-    if !head_only {
-        out.extend_from_slice(body);
-    }
-    stream.write_all(&out)?;
-    stream.flush()?;
-    stream.shutdown(std::net::Shutdown::Write)
-}
-
-/// Writes the head of an event stream (no length: it ends when the connection does).
-pub fn start_event_stream(stream: &mut TcpStream) -> io::Result<()> {
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    stream.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
-    )?;
-    stream.flush()
-}
-
 /// Formats one server-sent event (`data` must be one line, e.g. JSON).
 pub fn event(name: &str, data: &str) -> String {
     format!("event: {name}\ndata: {data}\n\n")
+}
+
+/// The validators of one response body: a strong entity tag over the
+/// exact bytes sent, and for plain files their modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag`, quoted.
+    pub etag: String,
+    /// The `Last-Modified` time (HTTP dates carry whole seconds).
+    pub modified: Option<SystemTime>,
+}
+
+impl Validators {
+    /// The validators of `body`, with the file's modification time if any.
+    pub fn of(body: &[u8], modified: Option<SystemTime>) -> Validators {
+        let digest = Sha256::digest(body);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Validators {
+            etag: format!("\"{hex}\""),
+            modified,
+        }
+    }
+
+    /// The `Last-Modified` header value.
+    pub fn last_modified(&self) -> Option<String> {
+        self.modified.map(httpdate::fmt_http_date)
+    }
+
+    /// Whether a request with these `If-None-Match` / `If-Modified-Since`
+    /// values already has this body (the answer is then 304). As RFC 9110
+    /// §13.2.2 orders it, `If-Modified-Since` is ignored when
+    /// `If-None-Match` is present. Entity tags compare weakly (a client's
+    /// `W/` tag matches), as the RFC asks for `If-None-Match`.
+    pub fn not_modified(
+        &self,
+        if_none_match: Option<&str>,
+        if_modified_since: Option<&str>,
+    ) -> bool {
+        if let Some(list) = if_none_match {
+            return list
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag);
+        }
+        match (if_modified_since, self.modified) {
+            (Some(since), Some(modified)) => match httpdate::parse_http_date(since) {
+                Ok(since) => secs(modified) <= secs(since),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Seconds since the epoch (HTTP dates have no finer resolution).
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -233,23 +194,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_origin_form_get_and_head() {
-        let r = parse_request_line(b"GET /a%20b.html?x=1 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        assert_eq!(r.method, "GET");
-        assert_eq!(r.path, "/a%20b.html");
-        assert!(parse_request_line(b"HEAD / HTTP/1.0\r\n\r\n").is_ok());
-        assert_eq!(
-            parse_request_line(b"POST / HTTP/1.1\r\n\r\n"),
-            Err(Refusal::MethodNotAllowed)
-        );
-        assert_eq!(
-            parse_request_line(b"GET http://evil/../x HTTP/1.1\r\n\r\n"),
-            Err(Refusal::BadRequest)
-        );
-        assert_eq!(
-            parse_request_line(b"GET / SPDY\r\n\r\n"),
-            Err(Refusal::BadRequest)
-        );
+    fn conditional_requests_match_the_entity_tag_or_the_date() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let v = Validators::of(b"<p>hi</p>", Some(t));
+        assert_eq!(v.etag.len(), 26, "{}", v.etag);
+        assert_ne!(v.etag, Validators::of(b"<p>ho</p>", None).etag);
+        let tag = v.etag.clone();
+        assert!(v.not_modified(Some(&tag), None));
+        assert!(v.not_modified(Some(&format!("\"x\", W/{tag}")), None));
+        assert!(v.not_modified(Some("*"), None));
+        assert!(!v.not_modified(Some("\"x\""), None));
+        let date = v.last_modified().unwrap();
+        assert_eq!(date, "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert!(v.not_modified(None, Some(&date)));
+        assert!(!v.not_modified(None, Some("Tue, 14 Nov 2023 22:13:19 GMT")));
+        assert!(!v.not_modified(None, Some("yesterday")));
+        // If-None-Match wins over If-Modified-Since.
+        assert!(!v.not_modified(Some("\"x\""), Some(&date)));
+        assert!(!Validators::of(b"", None).not_modified(None, Some(&date)));
     }
 
     #[test]

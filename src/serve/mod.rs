@@ -1,6 +1,8 @@
-//! `serve`: the live preview. An HTTP server over the output folder (on
-//! 127.0.0.1 unless told otherwise) fed by the watch loop: every [`Build`]
-//! updates the [`State`], which tells open pages to reload over
+//! `serve`: the live preview. hyper's HTTP/1.1 server over the output
+//! folder (on 127.0.0.1 unless told otherwise), with keep-alive, `HEAD`
+//! and conditional requests (`ETag`/`If-None-Match`,
+//! `Last-Modified`/`If-Modified-Since`), fed by the watch loop: every
+//! [`Build`] updates the [`State`], which tells open pages to reload over
 //! server-sent events. HTML pages get the live-reload script, and when the
 //! last build of their report failed, an overlay with the error instead of
 //! a silently stale page. `/` is an index of the reports;
@@ -9,28 +11,38 @@
 //!
 //! The server only ever reads files inside the output folder, which only
 //! the pipeline writes; it is not a door for scripts, so it does not go
-//! through the [`crate::host::Host`].
+//! through the [`crate::host::Host`]. It runs on its own thread with a
+//! single-threaded tokio runtime: a preview has a handful of clients.
 
 pub mod http;
 pub mod page;
 
-use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::diag::Diagnostic;
 use crate::format::escape_html;
 use crate::render::report::{Format, ReportSpec};
 use crate::watch::{Build, Outcome};
 
-use http::Refusal;
+use http::{Refusal, Validators};
 
 /// The most connections handled at once. Each is a thread, and every open
 /// page holds one event stream; 64 is far more tabs than a preview needs
@@ -42,10 +54,13 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// silent for much longer than this.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
 
-/// How long shutting down waits for its own wake-up connection to the
-/// listener (a loopback connect takes microseconds; this only bounds a
-/// listener that is already gone).
-const WAKE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an idle kept-alive connection stays open, and how long a
+/// client may take to send a request head (Apache's default keep-alive
+/// timeout; browsers reopen a connection in microseconds on loopback).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long shutting down lets open connections finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// How long an `EventSource` waits before reconnecting after the server
 /// went away (sent as `retry:`): a restarted `dossier serve` is back in
@@ -76,7 +91,7 @@ struct Inner {
     generation: u64,
     reports: Vec<ReportState>,
     project_error: Option<Diagnostic>,
-    clients: Vec<Sender<String>>,
+    clients: Vec<UnboundedSender<String>>,
     closed: bool,
 }
 
@@ -194,12 +209,12 @@ impl State {
     }
 
     /// A new event stream and the build it starts at.
-    fn subscribe(&self) -> Option<(Receiver<String>, u64)> {
+    fn subscribe(&self) -> Option<(UnboundedReceiver<String>, u64)> {
         let mut inner = self.inner.lock().ok()?;
         if inner.closed {
             return None;
         }
-        let (tx, rx) = channel();
+        let (tx, rx) = unbounded_channel();
         inner.clients.push(tx);
         Some((rx, inner.generation))
     }
@@ -333,40 +348,23 @@ impl State {
     }
 
     /// Answers one request.
-    fn handle(&self, stream: &mut TcpStream) -> std::io::Result<()> {
-        let req = match http::read_request(stream) {
-            Ok(r) => r,
-            Err(refusal) => return refuse(stream, refusal, false),
-        };
-        let head = req.method == "HEAD";
-        match req.path.as_str() {
-            "/" => {
-                let html = self.index();
-                http::respond(
-                    stream,
-                    (200, "OK"),
-                    "text/html; charset=utf-8",
-                    html.as_bytes(),
-                    head,
-                )
-            }
-            page::EVENTS_PATH => {
-                if head {
-                    return http::respond(stream, (200, "OK"), "text/event-stream", b"", true);
-                }
-                self.events(stream)
-            }
-            page::STATUS_PATH => {
-                let body = self.status_json().to_string();
-                http::respond(
-                    stream,
-                    (200, "OK"),
-                    "application/json",
-                    body.as_bytes(),
-                    head,
-                )
-            }
-            path => self.file(stream, path, head),
+    fn answer(&self, method: &Method, path: &str) -> Answer {
+        match path {
+            "/" => Answer::page(
+                200,
+                "text/html; charset=utf-8",
+                self.index(),
+                Cache::Revalidate,
+            ),
+            page::EVENTS_PATH if *method == Method::HEAD => Answer::Events { head: true },
+            page::EVENTS_PATH => Answer::Events { head: false },
+            page::STATUS_PATH => Answer::page(
+                200,
+                "application/json",
+                self.status_json().to_string(),
+                Cache::NoStore,
+            ),
+            path => self.file(path),
         }
     }
 
@@ -377,8 +375,8 @@ impl State {
             .unwrap_or_default()
     }
 
-    /// Serves a file of the output folder; HTML gets the script and, after a failed build, the overlay.
-    fn file(&self, stream: &mut TcpStream, path: &str, head: bool) -> std::io::Result<()> {
+    /// A file of the output folder; HTML gets the script and, after a failed build, the overlay.
+    fn file(&self, path: &str) -> Answer {
         let out = self.output_dir();
         let file = match http::resolve(&out, path) {
             Ok(f) => f,
@@ -395,27 +393,29 @@ impl State {
                             page::overlay(&refs, false)
                         };
                         let html = page::page("dossier preview", &body, generation);
-                        return http::respond(
-                            stream,
-                            (503, "Service Unavailable"),
-                            "text/html; charset=utf-8",
-                            html.as_bytes(),
-                            head,
-                        );
+                        return Answer::page(503, "text/html; charset=utf-8", html, Cache::NoStore);
                     }
                 }
-                return refuse(stream, Refusal::NotFound, head);
+                return Answer::refusal(Refusal::NotFound);
             }
-            Err(r) => return refuse(stream, r, head),
+            Err(r) => return Answer::refusal(r),
         };
-        let bytes = match std::fs::read(&file) {
-            Ok(b) => b,
-            Err(_) => return refuse(stream, Refusal::NotFound, head),
+        let (bytes, modified) = match std::fs::read(&file) {
+            Ok(b) => (b, std::fs::metadata(&file).and_then(|m| m.modified()).ok()),
+            Err(_) => return Answer::refusal(Refusal::NotFound),
         };
         let ctype = http::content_type(&file);
         if !ctype.starts_with("text/html") {
-            return http::respond(stream, (200, "OK"), ctype, &bytes, head);
+            return Answer::Page {
+                status: StatusCode::OK,
+                ctype,
+                body: bytes.into(),
+                cache: Cache::Revalidate,
+                modified,
+            };
         }
+        // The page sent depends on the build too (script, overlay): its
+        // entity tag covers that, its file date would not.
         let (errors, generation, _) = self.errors_for(&file);
         let mut extra = String::new();
         if !errors.is_empty() {
@@ -425,44 +425,198 @@ impl State {
         }
         extra.push_str(&page::live_reload_script(generation));
         let html = page::inject(&String::from_utf8_lossy(&bytes), &extra);
-        http::respond(stream, (200, "OK"), ctype, html.as_bytes(), head)
+        Answer::page(200, ctype, html, Cache::Revalidate)
     }
 
-    /// Holds an event stream open, forwarding every build until the server closes.
-    fn events(&self, stream: &mut TcpStream) -> std::io::Result<()> {
-        let Some((rx, generation)) = self.subscribe() else {
-            return refuse(stream, Refusal::NotFound, false);
-        };
+    /// An event stream that forwards every build until the server closes
+    /// (or the page goes away).
+    fn events(self: &Arc<Self>) -> Option<Events> {
+        let (rx, generation) = self.subscribe()?;
         self.streams.fetch_add(1, Ordering::SeqCst);
         self.streams_opened.fetch_add(1, Ordering::SeqCst);
-        let result = self.forward(stream, &rx, generation);
-        self.streams.fetch_sub(1, Ordering::SeqCst);
-        result
-    }
-
-    fn forward(
-        &self,
-        stream: &mut TcpStream,
-        rx: &Receiver<String>,
-        generation: u64,
-    ) -> std::io::Result<()> {
-        http::start_event_stream(stream)?;
         let hello = format!(
             "retry: {RECONNECT_MS}\n\n{}",
             http::event("hello", &json!({ "generation": generation }).to_string())
         );
-        stream.write_all(hello.as_bytes())?;
-        stream.flush()?;
-        loop {
-            let chunk = match rx.recv_timeout(KEEPALIVE) {
-                Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => ": keep-alive\n\n".to_string(),
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            stream.write_all(chunk.as_bytes())?;
-            stream.flush()?;
+        Some(Events {
+            hello: Some(hello),
+            rx,
+            keepalive: tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE),
+            state: self.clone(),
+        })
+    }
+
+    /// The HTTP response to `req`.
+    fn respond(self: &Arc<Self>, req: &Request<Incoming>) -> Response<ReplyBody> {
+        let method = req.method();
+        if *method != Method::GET && *method != Method::HEAD {
+            let mut r = Answer::refusal(Refusal::MethodNotAllowed).into_response(req);
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return r;
         }
-        stream.shutdown(std::net::Shutdown::Both)
+        // Origin form only (`/path?query`): an absolute URL is for a proxy,
+        // and a preview is not one.
+        if req.uri().scheme().is_some() || req.uri().authority().is_some() {
+            return Answer::refusal(Refusal::BadRequest).into_response(req);
+        }
+        match self.answer(method, req.uri().path()) {
+            Answer::Events { head: true } => event_stream_response(Full::new(Bytes::new()).boxed()),
+            Answer::Events { head: false } => match self.events() {
+                Some(events) => event_stream_response(events.boxed()),
+                None => Answer::refusal(Refusal::NotFound).into_response(req),
+            },
+            answer => answer.into_response(req),
+        }
+    }
+}
+
+/// Whether a response may be reused after revalidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cache {
+    /// `no-cache` with validators: the browser asks every time, and gets 304 when nothing changed.
+    Revalidate,
+    /// `no-store`: status, errors and pages waiting for a build.
+    NoStore,
+}
+
+/// What to answer, before it becomes an HTTP response.
+enum Answer {
+    Page {
+        status: StatusCode,
+        ctype: &'static str,
+        body: Bytes,
+        cache: Cache,
+        modified: Option<SystemTime>,
+    },
+    Events {
+        head: bool,
+    },
+}
+
+/// The body of every response: a whole one, or an event stream.
+type ReplyBody = BoxBody<Bytes, Infallible>;
+
+impl Answer {
+    fn page(status: u16, ctype: &'static str, body: String, cache: Cache) -> Answer {
+        Answer::Page {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ctype,
+            body: body.into(),
+            cache,
+            modified: None,
+        }
+    }
+
+    fn refusal(refusal: Refusal) -> Answer {
+        let (code, reason) = refusal.status();
+        Answer::page(
+            code,
+            "text/plain; charset=utf-8",
+            format!("{code} {reason}\n"),
+            Cache::NoStore,
+        )
+    }
+
+    /// The response, 304 when the request's validators already match.
+    /// hyper sends no body for `HEAD` but keeps the `Content-Length`.
+    fn into_response(self, req: &Request<Incoming>) -> Response<ReplyBody> {
+        let Answer::Page {
+            status,
+            ctype,
+            body,
+            cache,
+            modified,
+        } = self
+        else {
+            return Answer::refusal(Refusal::NotFound).into_response(req);
+        };
+        let mut builder = Response::builder()
+            .header(header::CONTENT_TYPE, ctype)
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        let mut status = status;
+        let mut body = body;
+        match cache {
+            Cache::NoStore => builder = builder.header(header::CACHE_CONTROL, "no-store"),
+            Cache::Revalidate if status == StatusCode::OK => {
+                let v = Validators::of(&body, modified);
+                builder = builder
+                    .header(header::CACHE_CONTROL, "no-cache")
+                    .header(header::ETAG, v.etag.as_str());
+                if let Some(date) = v.last_modified() {
+                    builder = builder.header(header::LAST_MODIFIED, date);
+                }
+                let text = |name| {
+                    req.headers()
+                        .get(name)
+                        .and_then(|h: &HeaderValue| h.to_str().ok())
+                };
+                if v.not_modified(text(header::IF_NONE_MATCH), text(header::IF_MODIFIED_SINCE)) {
+                    status = StatusCode::NOT_MODIFIED;
+                    body = Bytes::new();
+                }
+            }
+            Cache::Revalidate => builder = builder.header(header::CACHE_CONTROL, "no-cache"),
+        }
+        builder
+            .status(status)
+            .body(Full::new(body).boxed())
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+    }
+}
+
+fn event_stream_response(body: ReplyBody) -> Response<ReplyBody> {
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r
+}
+
+/// An open event stream: the `retry:` and `hello` first, then every
+/// reload, and a comment when idle for [`KEEPALIVE`] (writing is how a
+/// closed tab is noticed). It ends when the server closes.
+struct Events {
+    hello: Option<String>,
+    rx: UnboundedReceiver<String>,
+    keepalive: tokio::time::Interval,
+    state: Arc<State>,
+}
+
+impl Body for Events {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(hello) = self.hello.take() {
+            return Poll::Ready(Some(Ok(Frame::data(hello.into()))));
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(event)) => {
+                self.keepalive.reset();
+                Poll::Ready(Some(Ok(Frame::data(event.into()))))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match self.keepalive.poll_tick(cx) {
+                Poll::Ready(_) => Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+                    b": keep-alive\n\n",
+                ))))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.state.streams.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -507,21 +661,10 @@ pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     })
 }
 
-fn refuse(stream: &mut TcpStream, refusal: Refusal, head: bool) -> std::io::Result<()> {
-    let (code, reason) = refusal.status();
-    http::respond(
-        stream,
-        (code, reason),
-        "text/plain; charset=utf-8",
-        format!("{code} {reason}\n").as_bytes(),
-        head,
-    )
-}
-
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     state: Arc<State>,
     thread: Option<JoinHandle<()>>,
 }
@@ -529,19 +672,31 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (port 0 picks a free port) and starts answering.
     pub fn start(addr: SocketAddr, state: Arc<State>) -> std::io::Result<Server> {
-        let listener = TcpListener::bind(addr)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("dossier-serve")
+            .build()?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
+        let listener = {
+            let _in_runtime = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel();
         let thread = {
-            let stop = stop.clone();
             let state = state.clone();
             std::thread::Builder::new()
                 .name("dossier-serve".into())
-                .spawn(move || accept_loop(listener, state, stop))?
+                .spawn(move || {
+                    runtime.block_on(accept_loop(listener, state, stopped));
+                    // Open connections (kept-alive, event streams) end here.
+                    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+                })?
         };
         Ok(Server {
             addr,
-            stop,
+            stop: Some(stop),
             state,
             thread: Some(thread),
         })
@@ -557,16 +712,16 @@ impl Server {
         format!("http://{}/", reachable(self.addr))
     }
 
-    /// Stops accepting, ends the event streams, and waits for the accept loop.
+    /// Stops accepting, ends the event streams, and waits for the server thread.
     pub fn shutdown(mut self) {
         self.close();
     }
 
     fn close(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
         self.state.close();
-        // Wake the blocking accept with a connection of our own.
-        let _ = TcpStream::connect_timeout(&reachable(self.addr), WAKE_TIMEOUT);
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -594,37 +749,62 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-fn accept_loop(listener: TcpListener, state: Arc<State>, stop: Arc<AtomicBool>) {
+/// Accepts connections until told to stop; each is a task running
+/// hyper's HTTP/1.1 connection (keep-alive, pipelining, `HEAD`, chunked
+/// event streams), answered by [`State::respond`].
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
     let active = Arc::new(AtomicUsize::new(0));
-    for conn in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(mut stream) = conn else { continue };
-        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            let _ = http::respond(
-                &mut stream,
-                (503, "Service Unavailable"),
-                "text/plain; charset=utf-8",
-                b"503 too many connections\n",
-                false,
-            );
-            continue;
-        }
-        active.fetch_add(1, Ordering::SeqCst);
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(IDLE_TIMEOUT)
+        .max_buf_size(http::MAX_HEAD)
+        .title_case_headers(true)
+        .keep_alive(true);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stopped => break,
+            conn = listener.accept() => match conn {
+                Ok(c) => c,
+                // Out of file descriptors and the like: wait, then go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let overloaded = active.load(Ordering::SeqCst) >= MAX_CONNECTIONS;
         let state = state.clone();
         let counter = active.clone();
-        let spawned = std::thread::Builder::new()
-            .name("dossier-http".into())
-            .spawn(move || {
-                let _ = state.handle(&mut stream);
-                counter.fetch_sub(1, Ordering::SeqCst);
-            });
-        if spawned.is_err() {
-            // The closure (and its stream) was dropped: the client sees a
-            // closed connection.
-            active.fetch_sub(1, Ordering::SeqCst);
-        }
+        counter.fetch_add(1, Ordering::SeqCst);
+        let conn = http1.serve_connection(
+            TokioIo::new(stream),
+            hyper::service::service_fn(move |req: Request<Incoming>| {
+                let response = if overloaded {
+                    let mut r = Answer::page(
+                        503,
+                        "text/plain; charset=utf-8",
+                        "503 too many connections\n".into(),
+                        Cache::NoStore,
+                    )
+                    .into_response(&req);
+                    r.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    r
+                } else {
+                    state.respond(&req)
+                };
+                async move { Ok::<_, Infallible>(response) }
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = conn.await;
+            counter.fetch_sub(1, Ordering::SeqCst);
+        });
     }
 }
 

@@ -256,18 +256,135 @@ fn paths_outside_the_output_folder_are_refused() {
     // Absolute-form targets and other methods are refused too.
     let (code, _) = raw(
         port,
-        "GET http://127.0.0.1/../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET http://127.0.0.1/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(code, 400);
-    let (code, _) = raw(port, "DELETE /tiny.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (code, _) = raw(
+        port,
+        "DELETE /tiny.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(code, 405);
     assert!(p.path().join("out/tiny.html").exists());
     let (code, _) = get(port, "/missing.html");
     assert_eq!(code, 404);
     // HEAD answers without a body.
-    let (code, body) = raw(port, "HEAD /tiny.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (code, body) = raw(
+        port,
+        "HEAD /tiny.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(code, 200);
     assert!(body.is_empty());
+}
+
+/// One response read from a kept-alive connection.
+struct Reply {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// A header's value (names compare without case).
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// Sends `request` on an open connection and reads exactly one response
+/// (by its `Content-Length`; none for `HEAD` and 304), leaving the
+/// connection open for the next.
+fn exchange(c: &mut BufReader<TcpStream>, request: &str) -> Reply {
+    c.get_mut().write_all(request.as_bytes()).unwrap();
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(c.read_line(&mut line).unwrap() > 0, "closed after {head:?}");
+        if line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let mut reply = Reply {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        head,
+        body: Vec::new(),
+    };
+    let len: usize = reply
+        .header("content-length")
+        .map(|l| l.parse().unwrap())
+        .unwrap_or(0);
+    if !request.starts_with("HEAD ") && reply.status != 304 {
+        reply.body = vec![0; len];
+        c.read_exact(&mut reply.body).unwrap();
+    }
+    reply
+}
+
+#[test]
+fn one_connection_serves_many_requests_with_head_and_conditional_requests() {
+    let (p, _s, port) = served(&[]);
+    p.write("out/notes.txt", "plain text\n");
+    let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(IO)).unwrap();
+    let mut c = BufReader::new(conn);
+    let get = |path: &str, extra: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\n{extra}\r\n");
+    // A page, then the same page again on the same connection (keep-alive).
+    let page = exchange(&mut c, &get("/tiny.html", ""));
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert!(String::from_utf8_lossy(&page.body).contains("total=3"));
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-cache"));
+    let etag = page.header("etag").expect("an ETag");
+    // The validator matches: 304 and no body.
+    let again = exchange(
+        &mut c,
+        &get("/tiny.html", &format!("If-None-Match: {etag}\r\n")),
+    );
+    assert_eq!(again.status, 304, "{}", again.head);
+    assert_eq!(again.header("etag").as_deref(), Some(etag.as_str()));
+    let other = exchange(&mut c, &get("/tiny.html", "If-None-Match: \"other\"\r\n"));
+    assert_eq!(other.status, 200);
+    // HEAD: the GET's headers and length, no body (the next response
+    // on the connection would be garbled otherwise).
+    let head = exchange(&mut c, "HEAD /tiny.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(page.body.len().to_string())
+    );
+    assert_eq!(head.header("etag").as_deref(), Some(etag.as_str()));
+    // A plain file has a date as well, and If-Modified-Since works.
+    let notes = exchange(&mut c, &get("/notes.txt", ""));
+    assert_eq!(notes.body, b"plain text\n");
+    assert_eq!(
+        notes.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    let date = notes.header("last-modified").expect("a Last-Modified date");
+    let since = exchange(
+        &mut c,
+        &get("/notes.txt", &format!("If-Modified-Since: {date}\r\n")),
+    );
+    assert_eq!(since.status, 304, "{}", since.head);
+    // Status JSON and refusals on the same connection too.
+    assert_eq!(exchange(&mut c, &get("/__dossier/status", "")).status, 200);
+    assert_eq!(exchange(&mut c, &get("/missing.html", "")).status, 404);
+    let delete = exchange(&mut c, "DELETE /tiny.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(delete.status, 405);
+    assert_eq!(delete.header("allow").as_deref(), Some("GET, HEAD"));
+    // After a rebuild the page changes, and so does its validator.
+    let mut events = Events::connect(port);
+    p.write("data/numbers.csv", "label,value\na,20\nb,22\n");
+    events.reload("the reload", |v| v["generation"] == 2);
+    let rebuilt = exchange(
+        &mut c,
+        &get("/tiny.html", &format!("If-None-Match: {etag}\r\n")),
+    );
+    assert_eq!(rebuilt.status, 200, "{}", rebuilt.head);
+    assert!(String::from_utf8_lossy(&rebuilt.body).contains("total=42"));
+    assert_ne!(rebuilt.header("etag").as_deref(), Some(etag.as_str()));
 }
 
 #[test]

@@ -93,9 +93,19 @@ fn xtask_test(s: &Scratch, as_user: bool) -> Output {
         .env("PATH", s.bin())
         .env("HOME", &s.0)
         .env_remove("CARGO")
-        .env_remove("DOSSIER_PYTHON")
-        .output()
-        .unwrap()
+        .env_remove("DOSSIER_PYTHON");
+    // The copy was just written; another test thread's fork may still hold
+    // it open for writing for a moment (ETXTBSY) until that child execs.
+    let mut tries = 0;
+    loop {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
 }
 
 fn assert_blocked(out: &Output, needles: &[&str]) -> String {
