@@ -31,8 +31,11 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
 /// What the watcher noticed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// These paths were created, written, renamed or removed.
-    Paths(Vec<PathBuf>),
+    /// These paths were created, written, renamed or removed. `finished`
+    /// when the event ends a write (the file was closed after writing,
+    /// renamed into place or removed); a data write or a creation may be
+    /// followed by more, and a polled change may be a write in progress.
+    Paths { paths: Vec<PathBuf>, finished: bool },
     /// The kernel dropped events (its queue overflowed): anything may have changed.
     Rescan,
 }
@@ -93,6 +96,21 @@ fn is_change(kind: &EventKind) -> bool {
     }
 }
 
+/// Whether a change event ends a write: a close after writing, a rename
+/// (an atomic save puts the whole file in place at once), a removal, or a
+/// change of metadata (the chmod some editors do after a save). Data
+/// writes and creations are followed by more events of the same save.
+fn finishes_write(kind: &EventKind) -> bool {
+    use notify::event::ModifyKind;
+    !matches!(
+        kind,
+        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any | ModifyKind::Other)
+            | EventKind::Create(_)
+            | EventKind::Any
+            | EventKind::Other
+    )
+}
+
 type Callback = Arc<dyn Fn(Change) + Send + Sync>;
 
 /// Native folder watches (none with `--poll`) plus a polling thread.
@@ -127,7 +145,10 @@ impl FileWatcher {
                 if event.need_rescan() {
                     cb(Change::Rescan);
                 } else if is_change(&event.kind) && !event.paths.is_empty() {
-                    cb(Change::Paths(event.paths));
+                    cb(Change::Paths {
+                        finished: finishes_write(&event.kind),
+                        paths: event.paths,
+                    });
                 }
             })
             .map_err(|e| {
@@ -265,7 +286,11 @@ fn poll_loop(
             Err(_) => return,
         };
         if !changed.is_empty() && !stop.load(Ordering::SeqCst) {
-            cb(Change::Paths(changed));
+            // A new size or date may be a write still in progress.
+            cb(Change::Paths {
+                paths: changed,
+                finished: false,
+            });
         }
     }
 }
@@ -311,6 +336,29 @@ mod tests {
     }
 
     #[test]
+    fn a_close_a_rename_or_a_removal_finishes_a_write() {
+        use notify::event::{
+            CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind, RenameMode,
+        };
+        for done in [
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions)),
+            EventKind::Remove(RemoveKind::File),
+        ] {
+            assert!(finishes_write(&done), "{done:?}");
+        }
+        for more in [
+            EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+            EventKind::Modify(ModifyKind::Any),
+            EventKind::Create(CreateKind::File),
+        ] {
+            assert!(!finishes_write(&more), "{more:?}");
+        }
+    }
+
+    #[test]
     fn polling_notices_creation_rewrite_and_removal() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("late/x.csv");
@@ -325,12 +373,18 @@ mod tests {
         let wait = Duration::from_secs(20);
         assert_eq!(
             rx.recv_timeout(wait).unwrap(),
-            Change::Paths(vec![file.clone()])
+            Change::Paths {
+                paths: vec![file.clone()],
+                finished: false
+            }
         );
         std::fs::remove_file(&file).unwrap();
         assert_eq!(
             rx.recv_timeout(wait).unwrap(),
-            Change::Paths(vec![file.clone()])
+            Change::Paths {
+                paths: vec![file.clone()],
+                finished: false
+            }
         );
     }
 }

@@ -409,18 +409,26 @@ impl Loop {
     fn changed_files(&mut self, change: Change) {
         let mut affected: BTreeSet<String> = BTreeSet::new();
         let mut reload = false;
+        let mut relevant: Vec<PathBuf> = Vec::new();
+        let mut finished = true;
         match change {
             Change::Rescan => {
                 reload = true;
                 affected.extend(self.specs.iter().map(|s| s.name.clone()));
+                self.batch.rescan(Instant::now());
             }
-            Change::Paths(paths) => {
+            Change::Paths {
+                paths,
+                finished: done,
+            } => {
+                finished = done;
                 for p in paths {
                     if files::is_ignored_name(&p) || p.starts_with(&self.output_dir) {
                         continue;
                     }
                     if p == self.project_file {
                         reload = true;
+                        relevant.push(p.clone());
                         self.changed.insert(p);
                         continue;
                     }
@@ -437,6 +445,7 @@ impl Loop {
                         }
                     }
                     if hit {
+                        relevant.push(p.clone());
                         self.changed.insert(p);
                     }
                 }
@@ -445,7 +454,7 @@ impl Loop {
         if !reload && affected.is_empty() {
             return;
         }
-        self.batch.event(Instant::now());
+        self.batch.event(Instant::now(), &relevant, finished);
         self.reload |= reload;
         if let Some(r) = &self.running {
             if reload || r.names.iter().any(|n| affected.contains(n)) {
