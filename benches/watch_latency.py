@@ -27,8 +27,9 @@ Steps, in one run:
   5. prints a Markdown table (p50, p95, min, max) for BENCHMARKS.md, and
      the raw latencies.
 
-The latency includes watch mode's batching delay (100 ms of quiet after the
-last event) and both reports' rebuilds, which run one after the other.
+The latency includes watch mode's batching delay (15 ms after the last
+event once the saved file is closed or renamed into place; 100 ms while a
+write may still be open) and both reports' rebuilds.
 Python 3.11 standard library only; Linux (it uses st_ino and st_mtime_ns).
 """
 

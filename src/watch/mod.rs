@@ -660,17 +660,16 @@ impl Loop {
     }
 }
 
-/// The build thread: one run at a time, report after report, each through
-/// the pipeline. (Rendering the reports of a run side by side was measured
-/// against this on two cores and made no difference worth its memory; see
-/// BENCHMARKS.md.)
+/// The build thread: one run at a time, each report through the pipeline.
+/// The reports' scripts and HTML run side by side (one thread each, as
+/// `render` does: issue 12 measured save → both pages on disk p50 156 ms
+/// one after the other), then the PDFs one after the other.
 fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
     for job in jobs {
         let started = Instant::now();
         // Stage 1: every report's script and HTML, so the pages (and the
         // browser showing them) update before any PDF is laid out.
-        let mut staged = Vec::new();
-        for spec in &job.specs {
+        let stage_one = |spec: &ReportSpec| {
             let t = Instant::now();
             let formats = job.formats.clone().unwrap_or_else(|| spec.formats.clone());
             let (first, later): (Vec<Format>, Vec<Format>) =
@@ -682,8 +681,30 @@ fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
                 }
                 Ok(p)
             });
-            staged.push((spec.clone(), result, later, t.elapsed()));
-        }
+            (spec.clone(), result, later, t.elapsed())
+        };
+        let staged: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = job
+                .specs
+                .iter()
+                .map(|spec| (spec, scope.spawn(|| stage_one(spec))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|(spec, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        let failed = Err((
+                            Diagnostic::error(format!(
+                                "report `{}`: internal error: its thread panicked",
+                                spec.name
+                            )),
+                            Vec::new(),
+                        ));
+                        (spec.clone(), failed, Vec::new(), Duration::ZERO)
+                    })
+                })
+                .collect()
+        });
         let html_written: Vec<ReportBuild> = staged
             .iter()
             .filter(|(_, r, later, _)| r.is_ok() && !later.is_empty())
