@@ -30,7 +30,9 @@ use crate::config::PROJECT_FILE;
 use crate::config::{Config, Params};
 use crate::diag::Diagnostic;
 use crate::host::Access;
-use crate::pipeline::{human_size, prepare_report_cancellable, Output, Prepared, CANCELLED};
+use crate::pipeline::{
+    for_each_report, human_size, prepare_report_cancellable, Output, Prepared, CANCELLED,
+};
 use crate::render::report::{reports, select, Format, ReportSpec};
 use crate::script::Sink;
 use crate::template::TEMPLATE_DIR;
@@ -683,28 +685,17 @@ fn worker(jobs: Receiver<Job>, done: Sender<Msg>) {
             });
             (spec.clone(), result, later, t.elapsed())
         };
-        let staged: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = job
-                .specs
-                .iter()
-                .map(|spec| (spec, scope.spawn(|| stage_one(spec))))
-                .collect();
-            handles
-                .into_iter()
-                .map(|(spec, h)| {
-                    h.join().unwrap_or_else(|_| {
-                        let failed = Err((
-                            Diagnostic::error(format!(
-                                "report `{}`: internal error: its thread panicked",
-                                spec.name
-                            )),
-                            Vec::new(),
-                        ));
-                        (spec.clone(), failed, Vec::new(), Duration::ZERO)
-                    })
+        // `stage_one` is guarded, so a report's thread fails only on a bug
+        // outside it; that report then fails like any other.
+        let staged: Vec<_> = for_each_report(&job.specs, |spec| Ok(stage_one(spec)))
+            .into_iter()
+            .zip(&job.specs)
+            .map(|(staged, spec)| {
+                staged.unwrap_or_else(|failed| {
+                    (spec.clone(), Err(failed), Vec::new(), Duration::ZERO)
                 })
-                .collect()
-        });
+            })
+            .collect();
         let html_written: Vec<ReportBuild> = staged
             .iter()
             .filter(|(_, r, later, _)| r.is_ok() && !later.is_empty())
