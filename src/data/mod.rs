@@ -8,6 +8,7 @@
 
 pub mod bundled;
 pub mod csv_diagnose;
+pub mod threads;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -325,13 +326,21 @@ impl Catalogue {
         // threads then spin beside the run's small queries (17 % of the CPU
         // time of both briefings). The frame is the same.
         let (_, res) = self.find(name).ok_or_else(|| self.unknown(name))?;
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &csv {
+        let parse = || match &csv {
             Some(path) => CsvReadOptions::default()
                 .with_has_header(true)
                 .with_schema(Some(Arc::new(res.polars_schema())))
                 .try_into_reader_with_file_path(Some(path.clone()))
                 .and_then(|r| r.finish()),
             None => lf.clone().collect(),
+        };
+        // A small file is parsed on this thread (see `threads`).
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if csv.is_some() && size < threads::INLINE_MAX_BYTES {
+                threads::on_this_thread(parse)
+            } else {
+                parse()
+            }
         }));
         match parsed {
             Ok(Ok(df)) => {
