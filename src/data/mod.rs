@@ -335,12 +335,9 @@ impl Catalogue {
             None => lf.clone().collect(),
         };
         // A small file is parsed on this thread (see `threads`).
+        let small = csv.is_some() && size < threads::INLINE_MAX_BYTES;
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if csv.is_some() && size < threads::INLINE_MAX_BYTES {
-                threads::on_this_thread(parse)
-            } else {
-                parse()
-            }
+            threads::on_this_thread_if(small, parse)
         }));
         match parsed {
             Ok(Ok(df)) => {

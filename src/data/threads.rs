@@ -33,6 +33,16 @@ pub fn on_this_thread<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Runs `f` on this thread when `small` (see [`on_this_thread`]), on
+/// Polars' pool otherwise.
+pub fn on_this_thread_if<T>(small: bool, f: impl FnOnce() -> T) -> T {
+    if small {
+        on_this_thread(f)
+    } else {
+        f()
+    }
+}
+
 /// The bytes of the in-memory frames a query plan reads.
 pub fn in_memory_bytes(plan: &DslPlan) -> u64 {
     plan.into_iter()
@@ -46,6 +56,7 @@ pub fn in_memory_bytes(plan: &DslPlan) -> u64 {
 /// Whether a query that scans `scan_bytes` of files, with this plan, is
 /// small enough to run on the calling thread.
 pub fn is_small(scan_bytes: u64, plan: &DslPlan) -> bool {
+    // The first test spares walking the plan of a large scan.
     scan_bytes < INLINE_MAX_BYTES
         && scan_bytes.saturating_add(in_memory_bytes(plan)) < INLINE_MAX_BYTES
 }

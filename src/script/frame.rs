@@ -266,18 +266,13 @@ pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
     let lf = f.lf.clone();
     // A small in-memory query runs on the calling thread, without handing
     // its work to Polars' pool and back (see `data::threads`).
-    let here = matches!(engine, PlEngine::InMemory)
+    let small = matches!(engine, PlEngine::InMemory)
         && crate::data::threads::is_small(f.scan_bytes, &lf.logical_plan);
     match guard(move || {
-        let run = || {
+        crate::data::threads::on_this_thread_if(small, || {
             lf.collect_with_engine(engine)
                 .map(QueryResult::unwrap_single)
-        };
-        if here {
-            crate::data::threads::on_this_thread(run)
-        } else {
-            run()
-        }
+        })
     }) {
         Ok(df) => Ok(DataFrameV(df)),
         Err(e) => Err(trace_csv_error(f, e)),
