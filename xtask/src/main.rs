@@ -74,9 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The repository root (the workspace holding `xtask/`).
+/// The repository root (the workspace holding `xtask/`). Cargo names the
+/// package's folder at run time too: the build folder may be shared between
+/// clones (`CARGO_TARGET_DIR`), and a binary built in one clone and still
+/// fresh in another would otherwise test the first.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("xtask/ sits in the repository root")
         .to_path_buf()
