@@ -8,6 +8,7 @@
 
 pub mod bundled;
 pub mod csv_diagnose;
+pub mod shared;
 pub mod threads;
 pub mod validate;
 
@@ -326,21 +327,32 @@ impl Catalogue {
         // threads then spin beside the run's small queries (17 % of the CPU
         // time of both briefings). The frame is the same.
         let (_, res) = self.find(name).ok_or_else(|| self.unknown(name))?;
-        let parse = || match &csv {
+        let schema: SchemaRef = Arc::new(res.polars_schema());
+        let read = || match &csv {
             Some(path) => CsvReadOptions::default()
                 .with_has_header(true)
-                .with_schema(Some(Arc::new(res.polars_schema())))
+                .with_schema(Some(schema.clone()))
                 .try_into_reader_with_file_path(Some(path.clone()))
                 .and_then(|r| r.finish()),
             None => lf.clone().collect(),
         };
         // A small file is parsed on this thread (see `threads`).
         let small = csv.is_some() && size < threads::INLINE_MAX_BYTES;
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            threads::on_this_thread_if(small, parse)
-        }));
+        let parse = || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                threads::on_this_thread_if(small, read)
+            }))
+            .ok()
+            .and_then(Result::ok)
+        };
+        // A file on disk is parsed once per process while it is unchanged
+        // (the reports of one `render` share it; see `shared`).
+        let parsed = match &csv {
+            Some(path) => shared::table(path, &schema, parse),
+            None => parse(),
+        };
         match parsed {
-            Ok(Ok(df)) => {
+            Some(df) => {
                 if let Ok(mut t) = self.tables.lock() {
                     t.insert(name.to_string(), df.clone());
                 }
