@@ -311,8 +311,12 @@ impl Catalogue {
             });
         }
         let (lf, csv) = self.scan(name, host)?;
-        let size = match &csv {
-            Some(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(u64::MAX),
+        // Read once: the size decides the path below, and the same metadata
+        // identifies the file's version for `shared`.
+        let meta = csv.as_ref().map(std::fs::metadata);
+        let size = match &meta {
+            Some(Ok(m)) => m.len(),
+            Some(Err(_)) => u64::MAX,
             None => 0,
         };
         if size > TABLE_CACHE_MAX_BYTES {
@@ -347,9 +351,9 @@ impl Catalogue {
         };
         // A file on disk is parsed once per process while it is unchanged
         // (the reports of one `render` share it; see `shared`).
-        let parsed = match &csv {
-            Some(path) => shared::table(path, &schema, parse),
-            None => parse(),
+        let parsed = match (&csv, &meta) {
+            (Some(path), Some(Ok(meta))) => shared::table(path, meta, &schema, parse),
+            _ => parse(),
         };
         match parsed {
             Some(df) => {

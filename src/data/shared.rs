@@ -17,6 +17,7 @@
 //! provenance); only the parse is shared.
 
 use std::collections::HashMap;
+use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -40,10 +41,10 @@ struct Stamp {
 }
 
 impl Stamp {
-    /// The file's stamp, or `None` when it cannot be read or was modified
-    /// within [`RACY_WINDOW`] of `now` (or in the future).
-    fn of(path: &Path, now: SystemTime) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
+    /// The stamp of a file with this metadata, or `None` when it has no
+    /// modification time or was modified within [`RACY_WINDOW`] of `now`
+    /// (or in the future).
+    fn of(meta: &Metadata, now: SystemTime) -> Option<Stamp> {
         let modified = meta.modified().ok()?;
         let age = now.duration_since(modified).ok()?;
         if age < RACY_WINDOW {
@@ -81,16 +82,18 @@ struct Tables {
 
 static TABLES: LazyLock<Mutex<Tables>> = LazyLock::new(Default::default);
 
-/// The table parsed from `path` with `schema`: shared with the other runs
-/// of this process when the file is unchanged since one of them parsed it,
-/// otherwise `parse()`d here (and shared from now on, unless the file was
-/// modified within [`RACY_WINDOW`]).
+/// The table parsed from `path` (whose metadata, read before the parse, is
+/// `meta`) with `schema`: shared with the other runs of this process when
+/// the file is unchanged since one of them parsed it, otherwise `parse()`d
+/// here (and shared from now on, unless the file was modified within
+/// [`RACY_WINDOW`]).
 pub fn table(
     path: &Path,
+    meta: &Metadata,
     schema: &SchemaRef,
     parse: impl FnOnce() -> Option<DataFrame>,
 ) -> Option<DataFrame> {
-    let Some(stamp) = Stamp::of(path, SystemTime::now()) else {
+    let Some(stamp) = Stamp::of(meta, SystemTime::now()) else {
         return parse();
     };
     let entry = {
@@ -134,25 +137,37 @@ mod tests {
         Some(df!("a" => [v]).unwrap())
     }
 
-    fn age(path: &Path, secs: u64) {
-        let f = std::fs::File::options().write(true).open(path).unwrap();
-        f.set_modified(SystemTime::now() - std::time::Duration::from_secs(secs))
-            .unwrap();
+    /// Writes `text` to `path`, last modified `secs` seconds ago (0: now).
+    fn write(path: &Path, text: &str, secs: u64) {
+        std::fs::write(path, text).unwrap();
+        if secs > 0 {
+            let f = std::fs::File::options().write(true).open(path).unwrap();
+            f.set_modified(SystemTime::now() - std::time::Duration::from_secs(secs))
+                .unwrap();
+        }
+    }
+
+    /// [`table`] as `scan_for_run` calls it: the metadata read first.
+    fn read(
+        path: &Path,
+        schema: &SchemaRef,
+        parse: impl FnOnce() -> Option<DataFrame>,
+    ) -> Option<DataFrame> {
+        table(path, &std::fs::metadata(path).unwrap(), schema, parse)
     }
 
     #[test]
     fn an_unchanged_file_is_parsed_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
-        std::fs::write(&path, "a\n1\n").unwrap();
-        age(&path, 60);
+        write(&path, "a\n1\n", 60);
         let parses = AtomicUsize::new(0);
         let parse = || {
             parses.fetch_add(1, Ordering::SeqCst);
             frame(1)
         };
-        let a = table(&path, &schema(), parse).unwrap();
-        let b = table(&path, &schema(), parse).unwrap();
+        let a = read(&path, &schema(), parse).unwrap();
+        let b = read(&path, &schema(), parse).unwrap();
         assert_eq!(parses.load(Ordering::SeqCst), 1);
         assert!(a.equals(&b));
         // Another schema is another table.
@@ -160,7 +175,7 @@ mod tests {
             "a".into(),
             DataType::Float64,
         )]));
-        table(&path, &other, parse);
+        read(&path, &other, parse);
         assert_eq!(parses.load(Ordering::SeqCst), 2);
     }
 
@@ -168,23 +183,21 @@ mod tests {
     fn a_changed_or_recent_file_is_parsed_again() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
-        std::fs::write(&path, "a\n1\n").unwrap();
-        age(&path, 60);
-        assert!(table(&path, &schema(), || frame(1))
+        write(&path, "a\n1\n", 60);
+        assert!(read(&path, &schema(), || frame(1))
             .unwrap()
             .equals(&frame(1).unwrap()));
         // Same length, older time: a new stamp.
-        std::fs::write(&path, "a\n2\n").unwrap();
-        age(&path, 30);
-        assert!(table(&path, &schema(), || frame(2))
+        write(&path, "a\n2\n", 30);
+        assert!(read(&path, &schema(), || frame(2))
             .unwrap()
             .equals(&frame(2).unwrap()));
         // Just written: never shared, so each run parses it.
-        std::fs::write(&path, "a\n3\n").unwrap();
-        assert!(table(&path, &schema(), || frame(3))
+        write(&path, "a\n3\n", 0);
+        assert!(read(&path, &schema(), || frame(3))
             .unwrap()
             .equals(&frame(3).unwrap()));
-        assert!(table(&path, &schema(), || frame(4))
+        assert!(read(&path, &schema(), || frame(4))
             .unwrap()
             .equals(&frame(4).unwrap()));
     }
