@@ -211,8 +211,13 @@ pub fn as_lazy(d: &Dynamic) -> Option<LazyFrameV> {
 
 /// Resolves a new frame's schema so that an unknown column or a type error
 /// is reported at the verb that caused it, not at a later `collect()`.
-fn checked(f: LazyFrameV) -> RResult<LazyFrameV> {
-    guard(|| f.lf.clone().collect_schema())?;
+///
+/// The check resolves the new plan in the arenas of the frame it was built
+/// from, where the earlier verbs' plan is already resolved: one node per
+/// verb, not the whole query again (see [`PlanArenas`]).
+fn checked(mut f: LazyFrameV) -> RResult<LazyFrameV> {
+    let arenas = f.arenas.clone();
+    guard(|| arenas.resolve(&mut f.lf))?;
     Ok(f)
 }
 

@@ -266,6 +266,7 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
         lf,
         csv_sources: Arc::new(files),
         scan_bytes,
+        arenas: Default::default(),
     })
 }
 
@@ -288,6 +289,7 @@ fn parquet_scan(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
         lf,
         csv_sources: Arc::new(Vec::new()),
         scan_bytes: size_of(&files),
+        arenas: Default::default(),
     })
 }
 
@@ -486,6 +488,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
                 lf: scan.lf,
                 csv_sources: Arc::new(scan.csv.into_iter().collect()),
                 scan_bytes: scan.scan_bytes,
+                arenas: Default::default(),
             })
         },
     );

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
+use polars::polars_utils::arena::Arena;
+use polars_plan::plans::{AExpr, IR};
+
 use polars::prelude::*;
 use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, Position};
 
@@ -74,6 +77,35 @@ pub struct LazyFrameV {
     pub csv_sources: Arc<Vec<PathBuf>>,
     /// Total size of the files the query scans (0 for in-memory frames).
     pub scan_bytes: u64,
+    /// The plan arenas of this frame's line of verbs (see [`PlanArenas`]).
+    pub arenas: PlanArenas,
+}
+
+/// The arenas Polars resolves plans into, shared by a frame and the frames
+/// built from it by verbs, so that checking a verb resolves one new plan
+/// node, not the whole query again.
+///
+/// After a verb's check, the frame's plan holds the node it resolved to (a
+/// `DslPlan::IR` in these arenas), and Polars reuses that node when it
+/// resolves the next verb's plan in the same arenas. Arenas only grow, so
+/// two verbs applied to one frame can share them. `collect()` resolves the
+/// plan again with every optimisation, from the original verbs (the cached
+/// nodes are resolved for schemas only), so results do not depend on it.
+#[derive(Clone, Default)]
+pub struct PlanArenas(Arc<Mutex<Option<Arenas>>>);
+
+/// Polars' plan and expression arenas.
+type Arenas = (Arena<IR>, Arena<AExpr>);
+
+impl PlanArenas {
+    /// Resolves `lf`'s schema in these arenas and keeps the resolved node
+    /// in `lf`'s plan.
+    pub fn resolve(&self, lf: &mut LazyFrame) -> PolarsResult<SchemaRef> {
+        let mut arenas = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (lp, expr) =
+            arenas.get_or_insert_with(|| (Arena::with_capacity(16), Arena::with_capacity(16)));
+        lf.schema_with_arenas(lp, expr)
+    }
 }
 
 impl LazyFrameV {
@@ -82,6 +114,7 @@ impl LazyFrameV {
             lf,
             csv_sources: Arc::new(Vec::new()),
             scan_bytes: 0,
+            arenas: PlanArenas::default(),
         }
     }
 
@@ -91,6 +124,7 @@ impl LazyFrameV {
             lf,
             csv_sources: self.csv_sources.clone(),
             scan_bytes: self.scan_bytes,
+            arenas: self.arenas.clone(),
         }
     }
 
@@ -99,7 +133,10 @@ impl LazyFrameV {
     pub fn combine<'a>(lf: LazyFrame, frames: impl IntoIterator<Item = &'a LazyFrameV>) -> Self {
         let mut sources: Vec<PathBuf> = Vec::new();
         let mut scan_bytes = 0u64;
+        let mut arenas = None;
         for f in frames {
+            // The first frame's (a join's left side, for instance).
+            arenas.get_or_insert_with(|| f.arenas.clone());
             scan_bytes = scan_bytes.saturating_add(f.scan_bytes);
             for p in f.csv_sources.iter() {
                 if !sources.contains(p) {
@@ -111,6 +148,7 @@ impl LazyFrameV {
             lf,
             csv_sources: Arc::new(sources),
             scan_bytes,
+            arenas: arenas.unwrap_or_default(),
         }
     }
 }
@@ -630,4 +668,53 @@ pub fn unknown_column(name: &str, df: &DataFrame, _e: &PolarsError) -> Box<EvalA
         format!("unknown column `{name}`"),
         format!("{hint}the columns are: {}", cols.join(", ")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nodes(a: &PlanArenas) -> usize {
+        a.0.lock().unwrap().as_ref().map_or(0, |(lp, _)| lp.len())
+    }
+
+    #[test]
+    fn a_verb_check_resolves_only_its_own_node_and_collect_is_unchanged() {
+        let df = df!("a" => [1i64, 2, 3], "b" => ["x", "y", "z"]).unwrap();
+        let base = LazyFrameV::new(df.clone().lazy());
+        let chain = |lf: LazyFrame, i: i64| {
+            lf.filter(col("a").gt(lit(0)))
+                .with_column((col("a") * lit(i)).alias(format!("c{i}")))
+        };
+        let mut f = base.clone();
+        let mut added = Vec::new();
+        for i in 1..=4 {
+            f = f.map(chain(f.lf.clone(), i));
+            let before = nodes(&f.arenas);
+            f.arenas.resolve(&mut f.lf).unwrap();
+            added.push(nodes(&f.arenas) - before);
+        }
+        // The first check resolves the whole plan; each later one only the
+        // verbs added since, however long the chain is.
+        assert!(added[1..].iter().all(|&n| n == added[1]), "{added:?}");
+        assert!(added[3] < added[0] + 3 * added[1], "{added:?}");
+        assert!(matches!(f.lf.logical_plan, DslPlan::IR { .. }));
+
+        // Two verbs on one frame share its arenas and both resolve.
+        let mut other = f.map(f.lf.clone().select([col("b")]));
+        assert_eq!(other.arenas.resolve(&mut other.lf).unwrap().len(), 1);
+
+        // A later verb's mistake is still found.
+        let mut bad = f.map(f.lf.clone().select([col("nope")]));
+        assert!(bad.arenas.resolve(&mut bad.lf).is_err());
+
+        // collect() gives what the plain plan gives.
+        let mut plain = df.lazy();
+        for i in 1..=4 {
+            plain = chain(plain, i);
+        }
+        let want = plain.collect().unwrap();
+        assert!(f.lf.clone().collect().unwrap().equals(&want));
+        assert_eq!(want.width(), 6);
+    }
 }
