@@ -6,7 +6,7 @@
 //! operator (`col("reporter") == "KAZ"`) and in `then`/`otherwise`/`fill_null`.
 
 use polars::prelude::*;
-use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::values::*;
@@ -255,7 +255,7 @@ macro_rules! dt_methods {
 }
 
 /// Registers the expression API.
-pub fn register(engine: &mut Engine) {
+pub fn register(engine: &mut super::bindings::Bindings) {
     engine.register_type_with_name::<ExprV>("Expr");
     engine.register_type_with_name::<WhenV>("When");
     engine.register_type_with_name::<ThenV>("Then");

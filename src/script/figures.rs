@@ -14,7 +14,7 @@
 //! was declared through one of these.
 
 use polars::prelude::*;
-use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::frame::collect;
@@ -145,7 +145,7 @@ fn stated(f: &LazyFrameV) -> RResult<LazyFrameV> {
 }
 
 /// Registers the figure API.
-pub fn register(engine: &mut Engine) {
+pub fn register(engine: &mut super::bindings::Bindings) {
     engine.register_fn("computed", |v: Dynamic, opts: Map| computed_value(v, opts));
     engine.register_fn(
         "computed",

@@ -8,7 +8,7 @@
 use polars::prelude::Engine as PlEngine;
 use polars::prelude::*;
 use polars_core::query_result::QueryResult;
-use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
+use rhai::{Array, Dynamic, ImmutableString, Map};
 
 use super::docs::Doc;
 use super::values::*;
@@ -699,7 +699,7 @@ macro_rules! verb {
 }
 
 /// Registers the frame API.
-pub fn register(engine: &mut Engine) {
+pub fn register(engine: &mut super::bindings::Bindings) {
     engine.register_type_with_name::<LazyFrameV>("LazyFrame");
     engine.register_type_with_name::<DataFrameV>("DataFrame");
     engine.register_type_with_name::<GroupByV>("GroupBy");

@@ -6,6 +6,7 @@
 //! session per run; the REPL (and later the notebook kernel) keeps one
 //! session across inputs so variables and functions persist.
 
+pub mod bindings;
 pub mod cells;
 pub mod chart;
 pub mod complete;
@@ -502,9 +503,8 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     engine.on_debug(move |s, _src, _pos| err(Stream::Stderr, s));
     display::register(&mut engine, ctx, sink);
 
-    expr::register(&mut engine);
-    frame::register(&mut engine);
-    figures::register(&mut engine);
+    // Expressions, frames and figures: one module per process.
+    engine.register_global_module(bindings::shared());
     io::register(&mut engine, ctx);
     chart::register(&mut engine, ctx);
     template::register(&mut engine, ctx);
