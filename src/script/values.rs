@@ -94,6 +94,9 @@ pub struct LazyFrameV {
 #[derive(Clone, Default)]
 pub struct PlanArenas(Arc<Mutex<Option<Arenas>>>);
 
+/// The nodes [`PlanArenas`] holds before it starts over.
+const MAX_ARENA_NODES: usize = 100_000;
+
 /// Polars' plan and expression arenas.
 type Arenas = (Arena<IR>, Arena<AExpr>);
 
@@ -102,6 +105,15 @@ impl PlanArenas {
     /// in `lf`'s plan.
     pub fn resolve(&self, lf: &mut LazyFrame) -> PolarsResult<SchemaRef> {
         let mut arenas = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // A frame kept for a whole kernel session can have thousands of
+        // verbs applied to it: past a bound, start new arenas (a plan
+        // resolved in the old ones is then resolved again, once).
+        if arenas
+            .as_ref()
+            .is_some_and(|(lp, expr)| lp.len() + expr.len() > MAX_ARENA_NODES)
+        {
+            *arenas = None;
+        }
         let (lp, expr) =
             arenas.get_or_insert_with(|| (Arena::with_capacity(16), Arena::with_capacity(16)));
         lf.schema_with_arenas(lp, expr)
@@ -703,6 +715,25 @@ mod tests {
         // Two verbs on one frame share its arenas and both resolve.
         let mut other = f.map(f.lf.clone().select([col("b")]));
         assert_eq!(other.arenas.resolve(&mut other.lf).unwrap().len(), 1);
+
+        // Past the bound, new arenas: still resolved and still correct.
+        let full = PlanArenas(Arc::new(Mutex::new(Some((Arena::with_capacity(16), {
+            let mut a = Arena::with_capacity(16);
+            for _ in 0..=MAX_ARENA_NODES {
+                a.add(AExpr::Column("x".into()));
+            }
+            a
+        })))));
+        let mut again = f.clone();
+        again.arenas = full.clone();
+        assert_eq!(full.resolve(&mut again.lf).unwrap().len(), 6);
+        let total = full
+            .0
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map_or(0, |(lp, expr)| lp.len() + expr.len());
+        assert!(total < 100, "{total}");
 
         // A later verb's mistake is still found.
         let mut bad = f.map(f.lf.clone().select([col("nope")]));
