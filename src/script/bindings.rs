@@ -1,6 +1,7 @@
-//! The script functions that need nothing of a run (expressions, frames,
-//! figures), registered once per process into one Rhai [`Module`] that
-//! every run's engine shares.
+//! The script functions that need nothing of a run, built once per process
+//! into Rhai [`Module`]s that every run's engine shares: Rhai's standard
+//! library ([`standard_library`]) and our expressions, frames and figures
+//! ([`shared`]).
 //!
 //! Registering them into each run's engine built and dropped some five
 //! hundred functions per report. [`Bindings`] offers the three calls the
@@ -111,7 +112,20 @@ impl Bindings {
     }
 }
 
-/// The shared module, built on first use.
+/// Rhai's standard library (`StandardPackage`, what `Engine::new()`
+/// registers), built once per process and shared by every run's engine:
+/// building it registered some thousand functions per report (4 % of the
+/// CPU of rendering both briefings) and dropping them again.
+pub fn standard_library() -> Shared<Module> {
+    use rhai::packages::{Package, StandardPackage};
+    static LIBRARY: OnceLock<Shared<Module>> = OnceLock::new();
+    LIBRARY
+        .get_or_init(|| StandardPackage::new().as_shared_module())
+        .clone()
+}
+
+/// The module of expression, frame and figure functions, built on first
+/// use.
 pub fn shared() -> Shared<Module> {
     static MODULE: OnceLock<Shared<Module>> = OnceLock::new();
     MODULE

@@ -442,22 +442,10 @@ pub fn params_map(params: &Params) -> rhai::Map {
         .collect()
 }
 
-/// Builds an engine with the project's limits and all bindings.
 /// Strings a run's engine interns, as `Engine::new()` sets it.
 const MAX_STRINGS_INTERNED: usize = 256;
 
-/// Rhai's standard library (`StandardPackage`, what `Engine::new()`
-/// registers), built once per process and shared by every run's engine:
-/// building it registered some thousand functions per report (4 % of the
-/// CPU of rendering both briefings) and dropping them again.
-fn standard_library() -> Shared<Module> {
-    use rhai::packages::{Package, StandardPackage};
-    static LIBRARY: OnceLock<Shared<Module>> = OnceLock::new();
-    LIBRARY
-        .get_or_init(|| StandardPackage::new().as_shared_module())
-        .clone()
-}
-
+/// Builds an engine with the project's limits and all bindings.
 fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     let limits = &ctx.config.limits;
     // `Engine::new()` without its two parts we replace anyway (the file
@@ -465,7 +453,7 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     // library built once per process instead of once per run.
     let mut engine = Engine::new_raw();
     engine.set_max_strings_interned(MAX_STRINGS_INTERNED);
-    engine.register_global_module(standard_library());
+    engine.register_global_module(bindings::standard_library());
     engine.set_max_operations(limits.max_operations);
     engine.set_max_call_levels(limits.max_call_levels);
     engine.set_max_string_size(limits.max_string_size);
