@@ -262,12 +262,7 @@ fn csv_scan(ctx: &Ctx, path: &str, opts: &Map) -> RResult<LazyFrameV> {
         guard(|| concat(parts, UnionArgs::default()))?
     };
     let scan_bytes = size_of(&files);
-    Ok(LazyFrameV {
-        lf,
-        csv_sources: Arc::new(files),
-        scan_bytes,
-        arenas: Default::default(),
-    })
+    Ok(LazyFrameV::scanning(lf, files, scan_bytes))
 }
 
 /// A lazy scan of one Parquet file, a glob or a hive-partitioned folder.
@@ -285,12 +280,7 @@ fn parquet_scan(ctx: &Ctx, path: &str) -> RResult<LazyFrameV> {
     };
     let sources = sources_of(&files);
     let lf = guard(|| LazyFrame::scan_parquet_sources(sources, args))?;
-    Ok(LazyFrameV {
-        lf,
-        csv_sources: Arc::new(Vec::new()),
-        scan_bytes: size_of(&files),
-        arenas: Default::default(),
-    })
+    Ok(LazyFrameV::scanning(lf, Vec::new(), size_of(&files)))
 }
 
 /// Writes a query's result under the output folder with Polars' streaming
@@ -484,12 +474,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<Ctx>) {
         move |name: ImmutableString| -> RResult<LazyFrameV> {
             let cat = c.catalogue().map_err(diag_err)?;
             let scan = cat.scan_for_run(&name, &c.host).map_err(diag_err)?;
-            Ok(LazyFrameV {
-                lf: scan.lf,
-                csv_sources: Arc::new(scan.csv.into_iter().collect()),
-                scan_bytes: scan.scan_bytes,
-                arenas: Default::default(),
-            })
+            Ok(LazyFrameV::scanning(
+                scan.lf,
+                scan.csv.into_iter().collect(),
+                scan.scan_bytes,
+            ))
         },
     );
     let c = ctx.clone();

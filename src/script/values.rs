@@ -100,6 +100,11 @@ const MAX_ARENA_NODES: usize = 100_000;
 /// Polars' plan and expression arenas.
 type Arenas = (Arena<IR>, Arena<AExpr>);
 
+/// The nodes both arenas hold.
+fn size((lp, expr): &Arenas) -> usize {
+    lp.len() + expr.len()
+}
+
 impl PlanArenas {
     /// Resolves `lf`'s schema in these arenas and keeps the resolved node
     /// in `lf`'s plan.
@@ -108,10 +113,7 @@ impl PlanArenas {
         // A frame kept for a whole kernel session can have thousands of
         // verbs applied to it: past a bound, start new arenas (a plan
         // resolved in the old ones is then resolved again, once).
-        if arenas
-            .as_ref()
-            .is_some_and(|(lp, expr)| lp.len() + expr.len() > MAX_ARENA_NODES)
-        {
+        if arenas.as_ref().is_some_and(|a| size(a) > MAX_ARENA_NODES) {
             *arenas = None;
         }
         let (lp, expr) =
@@ -122,10 +124,16 @@ impl PlanArenas {
 
 impl LazyFrameV {
     pub fn new(lf: LazyFrame) -> Self {
+        Self::scanning(lf, Vec::new(), 0)
+    }
+
+    /// A new query that reads these CSV files and scans this many bytes of
+    /// files.
+    pub fn scanning(lf: LazyFrame, csv_sources: Vec<PathBuf>, scan_bytes: u64) -> Self {
         LazyFrameV {
             lf,
-            csv_sources: Arc::new(Vec::new()),
-            scan_bytes: 0,
+            csv_sources: Arc::new(csv_sources),
+            scan_bytes,
             arenas: PlanArenas::default(),
         }
     }
@@ -727,12 +735,7 @@ mod tests {
         let mut again = f.clone();
         again.arenas = full.clone();
         assert_eq!(full.resolve(&mut again.lf).unwrap().len(), 6);
-        let total = full
-            .0
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map_or(0, |(lp, expr)| lp.len() + expr.len());
+        let total = full.0.lock().unwrap().as_ref().map_or(0, size);
         assert!(total < 100, "{total}");
 
         // A later verb's mistake is still found.
