@@ -5,6 +5,7 @@
     python3 benches/peers.py --only query --runs 5
     python3 benches/peers.py --only briefings --runs 15
     python3 benches/peers.py --only partitioned    # >= 100M rows, hive-partitioned Parquet
+    python3 benches/peers.py --only by_year        # the same rows, partitioned by year
 
 What it compares, each side as a new process, the two sides interleaved
 (a, b, a, b, ...) after one warm-up run each, so they share the machine's noise:
@@ -18,8 +19,13 @@ What it compares, each side as a new process, the two sides interleaved
                `dossier render --format html,pdf`.
   partitioned  the same query over a hive-partitioned copy of the table
                (--partitions copies, each with its own partner codes, one
-               folder year=... per copy... see make_partitioned) read by a
+               folder part=K per copy, see make_partitioned) read by a
                glob, dossier against Python Polars' streaming engine.
+  by_year      the same rows (--partitions copies) partitioned by year
+               instead, one folder year=Y per year (see make_by_year), the
+               folder given to both sides. The query joins and groups on
+               year, so dossier runs it partition by partition
+               (src/data/partitionwise.rs); Python Polars streams it whole.
 
 Set-up (once): the peers' virtualenv and data, as their README says:
     python3 -m venv ~/.cache/peers-venv
@@ -50,6 +56,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benches" / "data" / "peer_mirror_trade.parquet"
 PARTITIONED = ROOT / "benches" / "data" / "peer_partitioned"
+BY_YEAR = ROOT / "benches" / "data" / "peer_by_year"
 
 
 @dataclass
@@ -106,7 +113,8 @@ def interleave(a: list[str], b: list[str], runs: int, cwd_a: Path = ROOT, cwd_b:
     return ra, rb, first
 
 
-def query_table(name: str, ra: list[Run], rb: list[Run], a: str, b: str, target_wall: float | None):
+def query_table(name: str, ra: list[Run], rb: list[Run], a: str, b: str, target_wall: float | None,
+                mem_limit_mib: float | None = None):
     wa, wb = med([r.wall_s for r in ra]), med([r.wall_s for r in rb])
     ma, mb = med([r.maxrss_kib for r in ra]) / 1024, med([r.maxrss_kib for r in rb]) / 1024
     print(f"\n### {name}\n")
@@ -116,6 +124,10 @@ def query_table(name: str, ra: list[Run], rb: list[Run], a: str, b: str, target_
     print(f"| wall time (median of {len(ra)}) | {wa:.3f} s | {wb:.3f} s | **{wa / wb:.2f}** | {t} |")
     m = "≤ 1.00: meets" if ma <= mb else "≤ 1.00: misses"
     print(f"| peak RSS (median) | {ma:.0f} MiB | {mb:.0f} MiB | **{ma / mb:.2f}** | {m if target_wall else ''} |")
+    if mem_limit_mib:
+        ok = max(r.maxrss_kib for r in ra) / 1024 < mem_limit_mib
+        print(f"| {a}'s highest peak RSS | {max(r.maxrss_kib for r in ra) / 1024:.0f} MiB | | | "
+              f"< {mem_limit_mib:.0f} MiB: {'meets' if ok else 'misses'} |")
     print("\nAll runs, wall s / peak MiB:\n```")
     print("dossier " + "  ".join(f"{r.wall_s:.3f}/{r.maxrss_kib / 1024:.0f}" for r in ra))
     print("python  " + "  ".join(f"{r.wall_s:.3f}/{r.maxrss_kib / 1024:.0f}" for r in rb))
@@ -151,10 +163,34 @@ def make_partitioned(py: str, src: Path, dest: Path, copies: int):
     subprocess.run([py, "-c", code, str(src), str(dest), str(copies)], check=True)
 
 
+def make_by_year(py: str, src: Path, dest: Path, copies: int):
+    """Writes `copies` copies of the 10M-row table (each with its own partner
+    codes, as make_partitioned) as dest/year=Y/data.parquet, one file per
+    year holding every copy's rows of that year, the year in the folder name
+    only (as Polars' own partitioned sinks write it)."""
+    done = dest.with_name(dest.name + ".done")  # outside the folder the query scans
+    if dest.exists() and done.exists() and done.read_text() == str(copies):
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    code = (
+        "import polars as pl, sys, os\n"
+        "src, dest, n = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+        "df = pl.read_parquet(src)\n"
+        "for (y,), part in sorted(df.partition_by('year', as_dict=True).items()):\n"
+        "    out = f'{dest}/year={y}/data.parquet'\n"
+        "    os.makedirs(os.path.dirname(out), exist_ok=True)\n"
+        "    part = part.drop('year')\n"
+        "    pl.concat([part.with_columns((pl.lit(f'C{k:02d}') + pl.col('partner')).alias('partner'))\n"
+        "               for k in range(n)]).write_parquet(out)\n"
+    )
+    subprocess.run([py, "-c", code, str(src), str(dest), str(copies)], check=True)
+    done.write_text(str(copies))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--only", choices=["query", "briefings", "partitioned"], action="append")
+    ap.add_argument("--only", choices=["query", "briefings", "partitioned", "by_year"], action="append")
     ap.add_argument("--dossier", help="the dossier binary (default: $CARGO_TARGET_DIR/release/dossier)")
     ap.add_argument("--python", default=str(Path.home() / ".cache" / "peers-venv" / "bin" / "python"))
     ap.add_argument("--peers", type=Path)
@@ -178,7 +214,7 @@ def main() -> None:
           f"load average before: {os.getloadavg()[0]:.2f}; {platform.platform()}")
     print(f"Binary: {src}; Python: {subprocess.run([py, '-c', 'import polars; print(polars.__version__)'], capture_output=True, text=True).stdout.strip()} (Polars)")
 
-    if "query" in only or "partitioned" in only:
+    if only & {"query", "partitioned", "by_year"}:
         if not args.data.exists():
             args.data.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run([py, str(peers / "gen_big.py"), str(args.data)], check=True)
@@ -205,16 +241,21 @@ def main() -> None:
         print(f"| ratio python / dossier | **{med(hb) / med(ha):.0f}×** | | ≥ 50×: {'meets' if med(hb) / med(ha) >= 50 else 'misses'} |")
         print(f"| `dossier render --format html,pdf` | **{med(hp):.1f} ms** | {pct(hp, 0.9):.1f} ms | ≤ 100 ms: {'meets' if med(hp) <= 100 else 'misses'} |")
 
+    def over_partitions(source: str, label: str):
+        ra, rb, first = interleave(
+            [dossier, "run", "benches/big_query.rhai", "-P", f"data={source}"],
+            [py, str(peers / "big_query.py"), source], max(1, min(args.runs, 3)))
+        check_same(first, copies=True)
+        query_table(f"{args.partitions * 10}M rows, {label}", ra, rb,
+                    "dossier", "Python Polars", None, mem_limit_mib=2048)
+
     if "partitioned" in only:
         make_partitioned(py, args.data, PARTITIONED, args.partitions)
-        glob = str(PARTITIONED / "part=*" / "*.parquet")
-        ra, rb, first = interleave(
-            [dossier, "run", "benches/big_query.rhai", "-P", f"data={glob}"],
-            [py, str(peers / "big_query.py"), glob], max(1, min(args.runs, 3)))
-        check_same(first, copies=True)
-        rows = args.partitions * 10
-        query_table(f"{rows}M rows, {args.partitions} hive partitions (part=K/data.parquet)", ra, rb,
-                    "dossier", "Python Polars", None)
+        over_partitions(str(PARTITIONED / "part=*" / "*.parquet"),
+                        f"{args.partitions} hive partitions (part=K/data.parquet)")
+    if "by_year" in only:
+        make_by_year(py, args.data, BY_YEAR, args.partitions)
+        over_partitions(str(BY_YEAR), "50 hive partitions by year (year=Y/data.parquet)")
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@
 
 pub mod bundled;
 pub mod csv_diagnose;
+pub mod partitionwise;
 pub mod shared;
 pub mod threads;
 pub mod validate;

@@ -129,7 +129,7 @@ print(concat([a, b], #{ how: "diagonal" }).collect().column("y"));"#,
     Doc {
         name: "explain",
         signature: "frame.explain() -> string",
-        summary: "The optimised query plan, as text.",
+        summary: "The optimised query plan, as text. A query that would run partition by partition on the streaming engine (joins and groups over hive-partitioned Parquet that keep a partition key together) says so on its first line, `PARTITION-WISE …`.",
         example: r#"print(frame(#{ a: [1] }).filter(col("a") > 0).explain().contains("FILTER"));"#,
         output: "true",
     },
@@ -283,7 +283,15 @@ pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
     } else {
         lf
     };
+    // A streaming query over hive partitions that its joins and groups keep
+    // apart runs one batch of partitions at a time (`data::partitionwise`).
+    let by_parts = matches!(engine, PlEngine::Streaming);
     match guard(move || {
+        if by_parts {
+            if let Some(result) = crate::data::partitionwise::collect(&lf, engine) {
+                return result;
+            }
+        }
         crate::data::threads::on_this_thread_if(small, || {
             lf.collect_with_engine(engine)
                 .map(QueryResult::unwrap_single)
@@ -921,7 +929,17 @@ pub fn register(engine: &mut super::bindings::Bindings) {
     });
 
     engine.register_fn("explain", |f: &mut LazyFrameV| -> RResult<String> {
-        guard(|| f.lf.explain(true))
+        let plan = guard(|| f.lf.explain(true))?;
+        Ok(
+            match crate::data::partitionwise::split(&f.lf.logical_plan) {
+                Some(s) => format!(
+                "PARTITION-WISE on the streaming engine: by \"{}\", {} partitions in {} batches; \
+                 the joins and groups run once per batch, the steps above them once\n{plan}",
+                s.key, s.partitions, s.batches
+            ),
+                None => plan,
+            },
+        )
     });
     engine.register_fn("collect", |f: &mut LazyFrameV| collect(f));
     engine.register_fn(

@@ -103,6 +103,70 @@ print(scan_parquet("out/pq").collect({engine}).height);
 }
 
 #[test]
+fn joins_and_groups_that_keep_partitions_apart_run_partition_by_partition() {
+    let p = Project::from_fixture("big_data");
+    p.script(
+        "to_parquet",
+        r#"
+for year in [2023, 2024] {
+    scan_csv(`data/sales/year=${year}/*.csv`).select("region", "product", "units", "price")
+        .sink_parquet(`out/pq/year=${year}/part.parquet`);
+}
+"#,
+    )
+    .ok();
+    let query = |engine: &str| {
+        format!(
+            r#"
+let pq = scan_parquet("out/pq");
+let prices = pq.group_by(["product", "year"]).agg(col("price").mean().alias("mean_price"));
+let q = pq.select("product", "year", "units")
+    .join(prices, #{{ on: ["product", "year"], how: "left" }})
+    .with_columns((col("units") * col("mean_price")).alias("value"))
+    .group_by(["year", "product"]).agg(col("value").sum().alias("value"), col("units").len().alias("rows"))
+    .sort(["year", "product"]);
+print(q.explain().split("\n")[0]);
+print(q.collect({engine}).rows());
+q.sink_csv("out/pw.csv");
+print(read_csv("out/pw.csv").rows());
+"#
+        )
+    };
+    let streaming = p
+        .script("pw_streaming", &query(r#"#{ engine: "streaming" }"#))
+        .ok()
+        .to_string();
+    let in_memory = p
+        .script("pw_in_memory", &query(r#"#{ engine: "in-memory" }"#))
+        .ok()
+        .to_string();
+    assert!(
+        streaming.starts_with(
+            "PARTITION-WISE on the streaming engine: by \"year\", 2 partitions in 2 batches"
+        ),
+        "{streaming}"
+    );
+    assert_eq!(streaming, in_memory);
+    // The sink writes the same rows.
+    let lines: Vec<&str> = streaming.lines().collect();
+    assert_eq!(lines[1], lines[2], "{streaming}");
+    assert!(
+        streaming.contains(r#""product": "coffee", "rows": 2"#)
+            && streaming.contains("\"year\": 2024"),
+        "{streaming}"
+    );
+    // A group that spans the partitions runs as written.
+    let across = p
+        .script(
+            "pw_across",
+            r#"print(scan_parquet("out/pq").group_by("product").agg(col("units").sum()).explain());"#,
+        )
+        .ok()
+        .to_string();
+    assert!(!across.contains("PARTITION-WISE"), "{across}");
+}
+
+#[test]
 fn an_unknown_engine_names_the_accepted_ones() {
     let p = Project::with_data();
     let err = p
