@@ -932,6 +932,12 @@ pub fn register(engine: &mut super::bindings::Bindings) {
         let plan = guard(|| f.lf.explain(true))?;
         Ok(
             match crate::data::partitionwise::split(&f.lf.logical_plan) {
+                Some(s) if s.ranges => format!(
+                    "PARTITION-WISE on the streaming engine: by ranges of \"{}\" (from the \
+                     Parquet statistics), {} batches; the joins and groups run once per batch, \
+                     the steps above them once\n{plan}",
+                    s.key, s.batches
+                ),
                 Some(s) => format!(
                 "PARTITION-WISE on the streaming engine: by \"{}\", {} partitions in {} batches; \
                  the joins and groups run once per batch, the steps above them once\n{plan}",

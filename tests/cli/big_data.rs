@@ -167,6 +167,52 @@ print(read_csv("out/pw.csv").rows());
 }
 
 #[test]
+fn a_file_clustered_by_a_group_key_runs_range_by_range() {
+    let p = Project::new();
+    // 2,097,152 rows whose key `k` rises every 1,000 rows, as a table
+    // sorted by its key is written.
+    p.script(
+        "keyed",
+        r#"
+let f = frame(#{ x: [1] });
+for i in 0..21 { f = concat([f, f]).collect().lazy(); }
+f.with_columns(col("x").cum_sum().alias("i"))
+ .with_columns((col("i") / 1000).floor().cast("i64").alias("k"), (col("i") % 13).alias("v"))
+ .select("k", "v")
+ .sink_parquet("out/keyed.parquet");
+"#,
+    )
+    .ok();
+    let out = p
+        .script(
+            "ranges",
+            r#"
+let t = scan_parquet("out/keyed.parquet");
+let sums = t.group_by("k").agg(col("v").sum().alias("s"));
+let q = t.join(sums, #{ on: "k" })
+    .group_by("k").agg(col("v").count().alias("n"), col("s").first().alias("s"))
+    .sort("k");
+print(q.explain().split("\n")[0]);
+let a = q.collect(#{ engine: "streaming" });
+let b = q.collect(#{ engine: "in-memory" });
+print(a.height);
+print(a.rows());
+print(b.rows());
+"#,
+        )
+        .ok()
+        .to_string();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("PARTITION-WISE on the streaming engine: by ranges of \"k\""),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "2098");
+    assert_eq!(lines[2], lines[3]);
+}
+
+#[test]
 fn an_unknown_engine_names_the_accepted_ones() {
     let p = Project::with_data();
     let err = p
