@@ -37,10 +37,10 @@ use polars_plan::plans::LiteralValue;
 /// partitions do not each pay a query's start-up (a few milliseconds).
 pub const MAX_BATCHES: u64 = 64;
 
-/// Batches of rows of at least this many, when a query is split by ranges
-/// of a column (about the best of 4, 8, 12, 16, 24 and 32 batches for the
-/// 10M-row query: smaller join and group tables, at the cost of reading
-/// some row groups twice and planning each batch).
+/// About this many rows a batch when a query is split by ranges of a
+/// column (16 batches for the 10M-row query, the knee among 4, 8, 12, 16,
+/// 24 and 32: smaller join and group tables, at the cost of reading some
+/// row groups twice and planning each batch).
 pub const RANGE_ROWS: u64 = 625_000;
 
 /// Reading at most this many times the rows of the whole scan (row groups
@@ -127,9 +127,7 @@ pub fn collect(lf: &LazyFrame, engine: Engine) -> Option<PolarsResult<DataFrame>
 /// collect or sink; `None` when `lf` must run as written.
 pub fn prepare(lf: &LazyFrame, engine: Engine) -> Option<PolarsResult<LazyFrame>> {
     let plan = find_plan(&lf.logical_plan, Some(lf))?;
-    let rewritten = rewrite(&lf.logical_plan, plan.sub, &|sub| {
-        run(lf, &plan, sub, engine)
-    })?;
+    let rewritten = rewrite(&lf.logical_plan, plan.sub, &|_| run(lf, &plan, engine))?;
     Some(rewritten.map(|p| {
         let mut rest = lf.clone();
         rest.logical_plan = p;
@@ -251,9 +249,9 @@ fn rewrite(
     Some(input.map(|input| with_input(p, input)))
 }
 
-/// Runs the cut `sub` batch by batch and stacks the results.
-fn run(lf: &LazyFrame, plan: &Plan, sub: &DslPlan, engine: Engine) -> PolarsResult<DataFrame> {
-    let key = plan.key.as_str();
+/// Runs the cut of `plan` batch by batch and stacks the results.
+fn run(lf: &LazyFrame, plan: &Plan, engine: Engine) -> PolarsResult<DataFrame> {
+    let (key, sub) = (plan.key.as_str(), plan.sub);
     let parts: Vec<DslPlan> = match &plan.batches {
         Batches::Hive(batches) => {
             let schemas = hive_schemas(lf, sub)?;
