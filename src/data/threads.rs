@@ -53,6 +53,12 @@ pub fn in_memory_bytes(plan: &DslPlan) -> u64 {
         .sum()
 }
 
+/// Whether the plan reads files (a CSV, Parquet or JSON scan), rather than
+/// only frames already in memory.
+pub fn scans_files(plan: &DslPlan) -> bool {
+    plan.into_iter().any(|p| matches!(p, DslPlan::Scan { .. }))
+}
+
 /// Whether a query that scans `scan_bytes` of files, with this plan, is
 /// small enough to run on the calling thread.
 pub fn is_small(scan_bytes: u64, plan: &DslPlan) -> bool {
@@ -84,8 +90,20 @@ mod tests {
             .unwrap()
             .lazy();
         // 8 MiB of i64, joined to the small frame.
-        let joined = small.join(big, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner));
+        let joined =
+            small
+                .clone()
+                .join(big, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner));
         assert!(in_memory_bytes(&joined.logical_plan) >= 8 << 20);
+        assert!(!scans_files(&joined.logical_plan));
+        let csv = LazyCsvReader::new(PlRefPath::new("x.csv"))
+            .finish()
+            .unwrap();
+        assert!(scans_files(
+            &small
+                .join(csv, [col("a")], [col("a")], JoinArgs::new(JoinType::Inner))
+                .logical_plan
+        ));
         assert!(!is_small(0, &joined.logical_plan));
     }
 }
