@@ -135,8 +135,8 @@ print(concat([a, b], #{ how: "diagonal" }).collect().column("y"));"#,
     },
     Doc {
         name: "collect",
-        signature: "lazy_frame.collect() / lazy_frame.collect(#{ engine: \"auto\" | \"streaming\" | \"in-memory\" }) -> DataFrame",
-        summary: "Runs the query and materialises the result. `engine: \"streaming\"` runs it on Polars' streaming engine, in batches with bounded memory, for data larger than memory; \"in-memory\" on the in-memory engine; \"auto\" (the default) streams queries that scan 16 MiB of files or more. Every engine gives the same answer.",
+        signature: "lazy_frame.collect() / lazy_frame.collect(#{ engine: \"auto\" | \"streaming\" | \"in-memory\", partition_wise: true | false }) -> DataFrame",
+        summary: "Runs the query and materialises the result. `engine: \"streaming\"` runs it on Polars' streaming engine, in batches with bounded memory, for data larger than memory; \"in-memory\" on the in-memory engine; \"auto\" (the default) streams queries that scan 16 MiB of files or more. A streaming query whose joins and groups keep a key together runs partition by partition (see `explain`); `partition_wise: false` runs it as written. Every engine gives the same answer.",
         example: r#"let q = dataset("trade").group_by("reporter").agg(col("value_usd").sum()).sort("reporter");
 let a = q.collect();
 let b = q.collect(#{ engine: "streaming" });
@@ -251,13 +251,16 @@ pub fn engine_named(f: &LazyFrameV, name: &str) -> RResult<PlEngine> {
     }
 }
 
-/// The engine chosen by `collect`'s options map (`#{ engine: … }`).
-fn engine_from_opts(f: &LazyFrameV, opts: &Map) -> RResult<PlEngine> {
-    check_opts(opts, &["engine"], "collect")?;
-    match opt_str(opts, "engine")? {
-        Some(name) => engine_named(f, &name),
-        None => engine_named(f, "auto"),
-    }
+/// The engine chosen by `collect`'s options map (`#{ engine: …,
+/// partition_wise: … }`), and whether a streaming query may run partition
+/// by partition (`data::partitionwise`; default true).
+fn engine_from_opts(f: &LazyFrameV, opts: &Map) -> RResult<(PlEngine, bool)> {
+    check_opts(opts, &["engine", "partition_wise"], "collect")?;
+    let engine = match opt_str(opts, "engine")? {
+        Some(name) => engine_named(f, &name)?,
+        None => engine_named(f, "auto")?,
+    };
+    Ok((engine, opt_bool(opts, "partition_wise", true)?))
 }
 
 /// Runs a lazy query on the default engine (see [`STREAMING_MIN_BYTES`]).
@@ -268,6 +271,12 @@ pub fn collect(f: &LazyFrameV) -> RResult<DataFrameV> {
 /// Runs a lazy query on `engine`. Parse errors in CSV sources are traced
 /// back to the file, row and column.
 pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
+    collect_with(f, engine, true)
+}
+
+/// [`collect_on`], with partition-wise execution of a streaming query
+/// allowed or not.
+pub fn collect_with(f: &LazyFrameV, engine: PlEngine, partition_wise: bool) -> RResult<DataFrameV> {
     let lf = f.lf.clone();
     // A small in-memory query runs on the calling thread, without handing
     // its work to Polars' pool and back (see `data::threads`).
@@ -279,7 +288,7 @@ pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
     // 0.93x the time without them; the pages are byte for byte the same).
     // Over small frames already in memory, the other rewrites (pushing
     // projections, filters and slices down, simplifying expressions) save
-    // less than they cost to plan (both briefings as HTML 0.85x the time
+    // less than they cost to plan (both briefings as HTML 0.88x the time
     // without them, pages the same). A query that reads files keeps them,
     // so a column it does not use is not parsed.
     let lf = if small {
@@ -300,7 +309,7 @@ pub fn collect_on(f: &LazyFrameV, engine: PlEngine) -> RResult<DataFrameV> {
     };
     // A streaming query over hive partitions that its joins and groups keep
     // apart runs one batch of partitions at a time (`data::partitionwise`).
-    let by_parts = matches!(engine, PlEngine::Streaming);
+    let by_parts = partition_wise && matches!(engine, PlEngine::Streaming);
     match guard(move || {
         if by_parts {
             if let Some(result) = crate::data::partitionwise::collect(&lf, engine) {
@@ -966,7 +975,8 @@ pub fn register(engine: &mut super::bindings::Bindings) {
     engine.register_fn(
         "collect",
         |f: &mut LazyFrameV, opts: Map| -> RResult<DataFrameV> {
-            collect_on(f, engine_from_opts(f, &opts)?)
+            let (engine, partition_wise) = engine_from_opts(f, &opts)?;
+            collect_with(f, engine, partition_wise)
         },
     );
     engine.register_fn("collect", |df: &mut DataFrameV| df.clone());

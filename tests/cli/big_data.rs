@@ -140,6 +140,13 @@ print(read_csv("out/pw.csv").rows());
         .script("pw_in_memory", &query(r#"#{ engine: "in-memory" }"#))
         .ok()
         .to_string();
+    let as_written = p
+        .script(
+            "pw_as_written",
+            &query(r#"#{ engine: "streaming", partition_wise: false }"#),
+        )
+        .ok()
+        .to_string();
     assert!(
         streaming.starts_with(
             "PARTITION-WISE on the streaming engine: by \"year\", 2 partitions in 2 batches"
@@ -147,6 +154,7 @@ print(read_csv("out/pw.csv").rows());
         "{streaming}"
     );
     assert_eq!(streaming, in_memory);
+    assert_eq!(streaming, as_written);
     // The sink writes the same rows.
     let lines: Vec<&str> = streaming.lines().collect();
     assert_eq!(lines[1], lines[2], "{streaming}");
