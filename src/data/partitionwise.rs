@@ -61,6 +61,26 @@ pub struct Split {
     pub batches: usize,
 }
 
+impl std::fmt::Display for Split {
+    /// `by "year", 50 partitions in 50 batches`, or `by ranges of
+    /// "partner" (from the Parquet statistics), 16 batches`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.ranges {
+            write!(
+                f,
+                "by ranges of \"{}\" (from the Parquet statistics), {} batches",
+                self.key, self.batches
+            )
+        } else {
+            write!(
+                f,
+                "by \"{}\", {} partitions in {} batches",
+                self.key, self.partitions, self.batches
+            )
+        }
+    }
+}
+
 /// A value of a range key (integers, strings), as Parquet statistics and
 /// Polars order them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -199,17 +219,26 @@ fn find_cut<'a>(p: &'a DslPlan, key: &str, mode: Mode) -> Option<&'a DslPlan> {
     find_cut(single_input(p)?, key, mode)
 }
 
+/// The steps with one input that may stand above the cut, as a pattern
+/// binding that input: [`single_input`] reads it, [`with_input`]
+/// replaces it, from this one list.
+macro_rules! one_input {
+    ($input:ident) => {
+        DslPlan::Sort { $input, .. }
+            | DslPlan::Slice { $input, .. }
+            | DslPlan::Filter { $input, .. }
+            | DslPlan::Select { $input, .. }
+            | DslPlan::HStack { $input, .. }
+            | DslPlan::Distinct { $input, .. }
+            | DslPlan::GroupBy { $input, .. }
+            | DslPlan::MapFunction { $input, .. }
+    };
+}
+
 /// The input of a step with one input that may stand above the cut.
 fn single_input(p: &DslPlan) -> Option<&DslPlan> {
     match p {
-        DslPlan::Sort { input, .. }
-        | DslPlan::Slice { input, .. }
-        | DslPlan::Filter { input, .. }
-        | DslPlan::Select { input, .. }
-        | DslPlan::HStack { input, .. }
-        | DslPlan::Distinct { input, .. }
-        | DslPlan::GroupBy { input, .. }
-        | DslPlan::MapFunction { input, .. } => Some(input),
+        one_input!(input) => Some(input),
         _ => None,
     }
 }
@@ -219,14 +248,7 @@ fn single_input(p: &DslPlan) -> Option<&DslPlan> {
 fn with_input(p: &DslPlan, new: DslPlan) -> DslPlan {
     let mut q = p.clone();
     match &mut q {
-        DslPlan::Sort { input, .. }
-        | DslPlan::Slice { input, .. }
-        | DslPlan::Filter { input, .. }
-        | DslPlan::Select { input, .. }
-        | DslPlan::HStack { input, .. }
-        | DslPlan::Distinct { input, .. }
-        | DslPlan::GroupBy { input, .. }
-        | DslPlan::MapFunction { input, .. } => *input = Arc::new(new),
+        one_input!(input) => *input = Arc::new(new),
         _ => unreachable!("with_input is only called on a step with one input"),
     }
     q
@@ -348,24 +370,18 @@ fn separable(p: &DslPlan, key: &str, mode: Mode) -> bool {
             unified_scan_args: args,
             scan_type,
             ..
-        } if mode == Mode::Ranges => {
-            matches!(**scan_type, FileScanDsl::Parquet { .. })
-                && args.pre_slice.is_none()
-                && args.row_index.is_none()
-                && !paths.is_empty()
-        }
-        DslPlan::Scan {
-            sources: ScanSources::Paths(paths),
-            unified_scan_args: args,
-            scan_type,
-            ..
         } => {
             matches!(**scan_type, FileScanDsl::Parquet { .. })
-                && args.hive_options.enabled == Some(true)
                 && args.pre_slice.is_none()
                 && args.row_index.is_none()
                 && !paths.is_empty()
-                && paths.iter().all(|p| hive_value(p, key).is_some())
+                && match mode {
+                    Mode::Hive => {
+                        args.hive_options.enabled == Some(true)
+                            && paths.iter().all(|p| hive_value(p, key).is_some())
+                    }
+                    Mode::Ranges => true,
+                }
         }
         DslPlan::Filter { input, predicate } => elementwise(predicate) && separable(input, key),
         DslPlan::Select { expr, input, .. } => {
@@ -545,12 +561,27 @@ fn hive_keys(plan: &DslPlan) -> Vec<String> {
                 sources: ScanSources::Paths(paths),
                 unified_scan_args: args,
                 ..
-            } if args.hive_options.enabled == Some(true) => paths
-                .first()
-                .map(|p| get_hive_parts_iter(p).map(|(k, _)| k.to_string()).collect()),
+            } if args.hive_options.enabled == Some(true) => Some(hive_names(paths)),
             _ => None,
         })
         .unwrap_or_default()
+}
+
+/// The hive keys in the path of a scan's first file (`year=2024/…` gives
+/// `year`).
+fn hive_names(paths: &[PlRefPath]) -> Vec<String> {
+    paths
+        .first()
+        .map(|p| get_hive_parts_iter(p).map(|(k, _)| k.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The schema of one scan of a plan, resolved with `lf`'s options when
+/// given.
+fn scan_schema(lf: Option<&LazyFrame>, scan: &DslPlan) -> PolarsResult<SchemaRef> {
+    let mut whole = lf.cloned().unwrap_or_default();
+    whole.logical_plan = scan.clone();
+    whole.collect_schema()
 }
 
 /// Every scan in `p`, in plan order (left before right).
@@ -641,13 +672,8 @@ fn hive_schemas(lf: &LazyFrame, sub: &DslPlan) -> PolarsResult<Vec<SchemaRef>> {
             let Some(paths) = paths_of(scan) else {
                 return Ok(Arc::new(Schema::default()));
             };
-            let names: HashSet<String> = paths
-                .first()
-                .map(|p| get_hive_parts_iter(p).map(|(k, _)| k.to_string()).collect())
-                .unwrap_or_default();
-            let mut whole = lf.clone();
-            whole.logical_plan = scan.clone();
-            let schema = whole.collect_schema()?;
+            let names: HashSet<String> = hive_names(paths).into_iter().collect();
+            let schema = scan_schema(Some(lf), scan)?;
             Ok(Arc::new(
                 schema
                     .iter()
@@ -870,9 +896,7 @@ fn range_batches(
     }
     let mut groups = Vec::new();
     for scan in distinct {
-        let mut whole = lf.cloned().unwrap_or_else(|| LazyFrame::from(scan.clone()));
-        whole.logical_plan = scan.clone();
-        let dtype = whole.collect_schema().ok()?.get(key)?.clone();
+        let dtype = scan_schema(lf, scan).ok()?.get(key)?.clone();
         // Unsigned integers are stored as signed ones in Parquet, in an
         // order that is not theirs: not used.
         let ints = dtype.is_signed_integer();

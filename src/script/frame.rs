@@ -129,7 +129,7 @@ print(concat([a, b], #{ how: "diagonal" }).collect().column("y"));"#,
     Doc {
         name: "explain",
         signature: "frame.explain() -> string",
-        summary: "The optimised query plan, as text. A query that would run partition by partition on the streaming engine (joins and groups over hive-partitioned Parquet that keep a partition key together) says so on its first line, `PARTITION-WISE …`.",
+        summary: "The optimised query plan, as text. A query that would run partition by partition on the streaming engine (joins and groups over Parquet that keep a key together: hive folders, or ranges of a column the files are clustered by) says so on its first line, `PARTITION-WISE …`.",
         example: r#"print(frame(#{ a: [1] }).filter(col("a") > 0).explain().contains("FILTER"));"#,
         output: "true",
     },
@@ -307,8 +307,9 @@ pub fn collect_with(f: &LazyFrameV, engine: PlEngine, partition_wise: bool) -> R
     } else {
         lf
     };
-    // A streaming query over hive partitions that its joins and groups keep
-    // apart runs one batch of partitions at a time (`data::partitionwise`).
+    // A streaming query whose joins and groups keep a key together (over
+    // hive folders, or ranges of a column the Parquet files are clustered
+    // by) runs one batch of partitions at a time (`data::partitionwise`).
     let by_parts = partition_wise && matches!(engine, PlEngine::Streaming);
     match guard(move || {
         if by_parts {
@@ -956,17 +957,10 @@ pub fn register(engine: &mut super::bindings::Bindings) {
         let plan = guard(|| f.lf.explain(true))?;
         Ok(
             match crate::data::partitionwise::split(&f.lf.logical_plan) {
-                Some(s) if s.ranges => format!(
-                    "PARTITION-WISE on the streaming engine: by ranges of \"{}\" (from the \
-                     Parquet statistics), {} batches; the joins and groups run once per batch, \
-                     the steps above them once\n{plan}",
-                    s.key, s.batches
+                Some(split) => format!(
+                    "PARTITION-WISE on the streaming engine: {split}; the joins and groups run \
+                 once per batch, the steps above them once\n{plan}"
                 ),
-                Some(s) => format!(
-                "PARTITION-WISE on the streaming engine: by \"{}\", {} partitions in {} batches; \
-                 the joins and groups run once per batch, the steps above them once\n{plan}",
-                s.key, s.partitions, s.batches
-            ),
                 None => plan,
             },
         )

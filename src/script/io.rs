@@ -300,8 +300,9 @@ fn sink(ctx: &Ctx, f: &LazyFrameV, path: &str, parquet: bool) -> RResult<()> {
         };
         let lf = f.lf.clone();
         guard(move || {
-            // A group that keeps hive partitions apart is computed one
-            // batch of partitions at a time first (`data::partitionwise`).
+            // A group that keeps partitions apart (hive folders, ranges of
+            // a clustered column) is computed one batch of partitions at a
+            // time first (`data::partitionwise`).
             let lf = match crate::data::partitionwise::prepare(&lf, PlEngine::Streaming) {
                 Some(rest) => rest?,
                 None => lf,
