@@ -460,6 +460,21 @@ fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A hidden temporary file in `dir`, to be renamed over an output. It is
+/// created with the mode a new file gets (0666 less the umask, so 0644
+/// usually), not the 0600 of a private temporary file: the output it
+/// becomes must stay readable by whoever serves or shares the folder.
+fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dossier-tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// [`atomic_write`] for writers that take a path: `write` fills a temporary
 /// file in the target's folder (created empty, removed on failure); it is
 /// then synced and renamed over the target.
@@ -469,9 +484,7 @@ pub fn atomic_write_path(
 ) -> std::io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".dossier-tmp-")
-        .tempfile_in(dir)?;
+    let tmp = temp_file_in(dir)?;
     write(tmp.path())?;
     std::fs::File::open(tmp.path())?.sync_all()?;
     tmp.persist(target).map_err(|e| e.error)?;
@@ -486,9 +499,7 @@ pub fn atomic_write(
 ) -> std::io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dossier-tmp-")
-        .tempfile_in(dir)?;
+    let mut tmp = temp_file_in(dir)?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;

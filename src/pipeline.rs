@@ -53,6 +53,9 @@ pub fn for_each_report<T: Send>(
     specs: &[crate::render::report::ReportSpec],
     f: impl Fn(&crate::render::report::ReportSpec) -> Result<T, (Diagnostic, Vec<Access>)> + Sync,
 ) -> Vec<Result<T, (Diagnostic, Vec<Access>)>> {
+    if !specs.is_empty() {
+        crate::script::prewarm();
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = specs
             .iter()
@@ -73,6 +76,29 @@ pub fn for_each_report<T: Send>(
             })
             .collect()
     })
+}
+
+/// Set by front ends whose process ends once its outputs are written.
+static EXIT_AFTER_RUN: AtomicBool = AtomicBool::new(false);
+
+/// Says that this process exits once its reports are written (`dossier
+/// render`): what each run built (its engine, scope, frames and page) is
+/// then left for the operating system to take back with the process rather
+/// than freed piece by piece while the command waits, as compilers do
+/// (clang's `-disable-free`). Long-running modes (watch, serve, schedule,
+/// the kernel) never call it and free every run.
+pub fn exit_after_run() {
+    EXIT_AFTER_RUN.store(true, Ordering::Relaxed);
+}
+
+/// Frees `value`, unless the process exits after this run
+/// ([`exit_after_run`]).
+fn release<T>(value: T) {
+    if EXIT_AFTER_RUN.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
 }
 
 /// A size for people: 84.2 KB.
@@ -350,12 +376,14 @@ impl Prepared {
 
     /// What was written, and what the run read.
     pub fn done(self) -> Rendered {
-        Rendered {
+        let rendered = Rendered {
             name: self.spec.name.clone(),
             outputs: self.outputs,
-            params: self.doc.params,
+            params: self.doc.params.clone(),
             accesses: self.doc.session.host().accesses(),
             duration: self.started.elapsed(),
-        }
+        };
+        release(self.doc);
+        rendered
     }
 }

@@ -45,6 +45,8 @@ pub fn execute(args: Args) -> Result<ExitCode, Diagnostic> {
         None => None,
     };
     let started = std::time::Instant::now();
+    // The process ends after the summary: runs leave their memory to it.
+    crate::pipeline::exit_after_run();
     let mut failed = 0;
     let mut written = Vec::new();
     // Reports are independent: render them side by side (each report is one

@@ -18,6 +18,7 @@ pub mod expr;
 pub mod figures;
 pub mod frame;
 pub mod io;
+pub mod parsed;
 pub mod snapshot;
 pub mod syntax;
 pub mod template;
@@ -125,6 +126,27 @@ impl Ctx {
     }
 }
 
+/// Starts building, on a helper thread, what every run of the process
+/// needs and builds only once: the expression, frame and figure bindings
+/// ([`bindings::shared`]), Polars' thread pool and its async runtime. The
+/// first run's thread builds Rhai's standard library meanwhile, so the two
+/// halves of the engine are built side by side rather than one after the
+/// other (front ends that start several runs at once call this first).
+/// Calling it again does nothing; without it each part is built on first
+/// use, as before.
+pub fn prewarm() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("dossier-prewarm".into())
+            .spawn(|| {
+                bindings::shared();
+                std::sync::LazyLock::force(&polars_core::runtime::THREAD_POOL);
+                std::sync::LazyLock::force(&polars_async::ASYNC);
+            });
+    });
+}
+
 /// The value `on_progress` returns to stop a run, naming the reason.
 const STOP_TIME: &str = "time";
 const STOP_INTERRUPT: &str = "interrupt";
@@ -133,6 +155,8 @@ const STOP_INTERRUPT: &str = "interrupt";
 /// recorded for watch mode, paths relative to the importing file.
 struct HostResolver {
     host: Arc<Host>,
+    /// The engine's limits, which its parses depend on ([`parsed`]).
+    limits: crate::config::Limits,
 }
 
 impl ModuleResolver for HostResolver {
@@ -159,7 +183,8 @@ impl ModuleResolver for HostResolver {
             ))
         })?;
         let display = self.host.show(&abs);
-        let mut ast = engine.compile(&*text).map_err(|e| {
+        let limits = &self.limits;
+        let mut ast = parsed::compile(engine, limits, &abs, &text).map_err(|e| {
             Box::new(EvalAltResult::ErrorInModule(
                 display.clone(),
                 Box::new(e.into()),
@@ -343,7 +368,9 @@ impl Session {
         )?;
         let display = self.ctx.host.show(&abs);
         if !cells::has_cells(&text) {
-            return self.eval_named(&display, &text);
+            let ast = parsed::compile(&self.engine, &self.ctx.config.limits, &abs, &text)
+                .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), &display, self))?;
+            return self.eval_ast(&display, ast);
         }
         // A script with `// %%` cells runs cell by cell in one scope, as a
         // notebook does, so a cell may end in a bare expression. Each cell is
@@ -372,10 +399,16 @@ impl Session {
     }
 
     fn eval_named(&mut self, name: &str, code: &str) -> Result<Dynamic, Diagnostic> {
-        let mut ast = self
+        let ast = self
             .engine
             .compile_with_scope(&self.scope, code)
             .map_err(|e| errors::to_diagnostic(&EvalAltResult::from(e), name, self))?;
+        self.eval_ast(name, ast)
+    }
+
+    /// Runs a parsed input under a display name, keeping its functions for
+    /// the next input.
+    fn eval_ast(&mut self, name: &str, mut ast: AST) -> Result<Dynamic, Diagnostic> {
         ast.set_source(name);
         let functions = ast.clone_functions_only();
         let full = self.lib.merge(&ast);
@@ -462,6 +495,7 @@ fn build_engine(ctx: &Arc<Ctx>, sink: Sink) -> Engine {
     engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
     engine.set_module_resolver(HostResolver {
         host: ctx.host.clone(),
+        limits: limits.clone(),
     });
 
     let max = std::time::Duration::from_secs_f64(limits.max_seconds);

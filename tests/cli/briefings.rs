@@ -233,6 +233,27 @@ fn hostile_data_values_are_escaped_everywhere() {
     assert!(html5_errors(&html).is_empty());
 }
 
+/// Outputs get the mode of any new file (0666 less the umask), not the
+/// 0600 of the temporary file they are written to before the rename: a
+/// web server or a colleague must be able to read them.
+#[cfg(unix)]
+#[test]
+fn outputs_are_readable_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = briefing_project();
+    p.run(&["render", "briefing-en", "--format", "html"]).ok();
+    let mode = |rel: &str| {
+        std::fs::metadata(p.path().join(rel))
+            .expect(rel)
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // The test and the binary it starts share the umask.
+    std::fs::write(p.path().join("out/plain.txt"), "x").unwrap();
+    assert_eq!(mode("out/briefing-en.html"), mode("out/plain.txt"));
+}
+
 #[test]
 fn render_reports_unknown_names_and_formats() {
     let p = briefing_project();
