@@ -15,7 +15,7 @@ pub mod validate;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use polars::prelude::*;
 use serde::Deserialize;
@@ -378,6 +378,25 @@ impl Catalogue {
 
 /// Parses a `datapackage.json` text.
 pub fn parse_package(text: &str, display: &str) -> Result<Package, Diagnostic> {
+    // Every run's catalogue reads the same datapackage.json (and the
+    // bundled one never changes): each text is parsed once per process.
+    type Parsed = HashMap<(String, Arc<str>), Package>;
+    static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
+    let cache = PARSED.get_or_init(Default::default);
+    let key = (display.to_string(), Arc::<str>::from(text));
+    if let Some(p) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(p);
+    }
+    let package = parse_package_text(text, display)?;
+    if let Ok(mut m) = cache.lock() {
+        // One text per file: an edited package replaces the older one.
+        m.retain(|(d, _), _| d != display);
+        m.insert(key, package.clone());
+    }
+    Ok(package)
+}
+
+fn parse_package_text(text: &str, display: &str) -> Result<Package, Diagnostic> {
     serde_json::from_str(text).map_err(|e| {
         let d = Diagnostic::error(format!("invalid data package: {e}")).with_kind("data");
         let offset = crate::diag::offset_of(text, e.line(), e.column());

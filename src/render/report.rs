@@ -281,15 +281,9 @@ impl Provenance {
                 .and_then(|e| e.to_str())
                 .unwrap_or("")
                 .to_lowercase();
+            let sha256 = hex::encode(Sha256::digest(&bytes));
             let rows = match ext.as_str() {
-                "csv" => Some(
-                    csv::ReaderBuilder::new()
-                        .has_headers(true)
-                        .flexible(true)
-                        .from_reader(bytes.as_slice())
-                        .records()
-                        .count() as u64,
-                ),
+                "csv" => Some(csv_rows(&sha256, &bytes)),
                 "parquet" => polars::prelude::LazyFrame::scan_parquet(
                     polars::prelude::PlRefPath::new(path.to_string_lossy().as_ref()),
                     Default::default(),
@@ -306,7 +300,7 @@ impl Provenance {
             };
             inputs.push(Input {
                 path: crate::config::display_rel(root, path),
-                sha256: hex::encode(Sha256::digest(&bytes)),
+                sha256,
                 bytes: bytes.len() as u64,
                 rows,
             });
@@ -385,4 +379,30 @@ pub fn inject_provenance(html: &str, appendix: &str) -> String {
         Some(i) => format!("{}{}{}", &html[..i], appendix, &html[i..]),
         None => format!("{html}\n{appendix}"),
     }
+}
+
+/// The records of a CSV file (its header left out), counted once per
+/// process for each content (keyed by its SHA-256): every report of a
+/// render lists the same data files in its appendix.
+fn csv_rows(sha256: &str, bytes: &[u8]) -> u64 {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static COUNTED: OnceLock<Mutex<HashMap<String, u64>>> = OnceLock::new();
+    let counted = COUNTED.get_or_init(Default::default);
+    if let Some(n) = counted.lock().ok().and_then(|m| m.get(sha256).copied()) {
+        return n;
+    }
+    let n = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes)
+        .records()
+        .count() as u64;
+    if let Ok(mut m) = counted.lock() {
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(sha256.to_string(), n);
+    }
+    n
 }

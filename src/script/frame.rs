@@ -296,11 +296,15 @@ pub fn collect_with(f: &LazyFrameV, engine: PlEngine, partition_wise: bool) -> R
             .with_comm_subplan_elim(false)
             .with_comm_subexpr_elim(false);
         if !crate::data::threads::scans_files(&lf.logical_plan) {
-            lf.with_projection_pushdown(false)
-                .with_predicate_pushdown(false)
-                .with_slice_pushdown(false)
-                .with_simplify_expr(false)
-                .with_cluster_with_columns(false)
+            // Its conversion then asks for nothing the verbs' checks did
+            // not do: it starts from the nodes they resolved.
+            f.arenas.lend_to(
+                lf.with_projection_pushdown(false)
+                    .with_predicate_pushdown(false)
+                    .with_slice_pushdown(false)
+                    .with_simplify_expr(false)
+                    .with_cluster_with_columns(false),
+            )
         } else {
             lf
         }

@@ -89,8 +89,11 @@ pub struct LazyFrameV {
 /// `DslPlan::IR` in these arenas), and Polars reuses that node when it
 /// resolves the next verb's plan in the same arenas. Arenas only grow, so
 /// two verbs applied to one frame can share them. `collect()` resolves the
-/// plan again with every optimisation, from the original verbs (the cached
-/// nodes are resolved for schemas only), so results do not depend on it.
+/// plan again with every optimisation it runs, from the original verbs (the
+/// cached nodes are resolved for schemas only), so results do not depend on
+/// it; a small query over frames in memory, whose collect asks no more of
+/// the conversion than the checks did, starts from a copy of the arenas
+/// instead ([`PlanArenas::lend_to`]).
 #[derive(Clone, Default)]
 pub struct PlanArenas(Arc<Mutex<Option<Arenas>>>);
 
@@ -120,7 +123,33 @@ impl PlanArenas {
             arenas.get_or_insert_with(|| (Arena::with_capacity(16), Arena::with_capacity(16)));
         lf.schema_with_arenas(lp, expr)
     }
+
+    /// `lf` with a copy of these arenas as the ones its `collect()` starts
+    /// from, when they are small enough to copy (at most
+    /// [`MAX_LENT_NODES`]). Polars then reuses the nodes the verbs' checks
+    /// resolved (a `DslPlan::IR` whose arenas' version matches, resolved
+    /// with at least the optimisations the collect asks of the conversion:
+    /// type coercion and checks, which is all a small in-memory query asks
+    /// for) instead of resolving the whole plan again. The copy keeps the
+    /// optimiser's rewrites out of the arenas other frames share, and
+    /// `lf` gets its own arena slot, not the one its clones share.
+    pub fn lend_to(&self, lf: LazyFrame) -> LazyFrame {
+        let arenas = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match arenas.as_ref() {
+            Some(a) if size(a) <= MAX_LENT_NODES => {
+                let opts = lf.get_current_optimizations();
+                let fresh = LazyFrame::from_logical_plan(lf.logical_plan, opts);
+                fresh.set_cached_arena(a.0.clone(), a.1.clone());
+                fresh
+            }
+            _ => lf,
+        }
+    }
 }
+
+/// The most nodes [`PlanArenas::lend_to`] copies for a `collect()`: past
+/// that, copying them costs about what resolving the plan again does.
+const MAX_LENT_NODES: usize = 4_000;
 
 impl LazyFrameV {
     pub fn new(lf: LazyFrame) -> Self {
@@ -750,5 +779,54 @@ mod tests {
         let want = plain.collect().unwrap();
         assert!(f.lf.clone().collect().unwrap().equals(&want));
         assert_eq!(want.width(), 6);
+    }
+
+    #[test]
+    fn a_small_collect_starts_from_the_checked_nodes_and_gives_the_plain_result() {
+        use crate::script::frame::collect_with;
+        let df = df!("k" => [1i64, 2, 3, 2], "v" => [10.0, 20.0, 30.0, 40.0]).unwrap();
+        let mut f = LazyFrameV::new(df.clone().lazy());
+        f = f.map(f.lf.clone().filter(col("v").gt(lit(15.0))));
+        f.arenas.resolve(&mut f.lf).unwrap();
+        f = f.map(f.lf.clone().with_column((col("v") * lit(2.0)).alias("w")));
+        f.arenas.resolve(&mut f.lf).unwrap();
+        // The same frame on both sides of a join: one of the two resolved
+        // nodes can be reused, the other is resolved again.
+        let mut j = LazyFrameV::combine(
+            f.lf.clone()
+                .join(
+                    f.lf.clone().select([col("k"), col("w").alias("w2")]),
+                    [col("k")],
+                    [col("k")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .sort(["v"], Default::default()),
+            [&f, &f],
+        );
+        j.arenas.resolve(&mut j.lf).unwrap();
+        let plain = || {
+            let f = df.clone().lazy().filter(col("v").gt(lit(15.0)));
+            let f = f.with_column((col("v") * lit(2.0)).alias("w"));
+            f.clone()
+                .join(
+                    f.select([col("k"), col("w").alias("w2")]),
+                    [col("k")],
+                    [col("k")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .sort(["v"], Default::default())
+                .collect()
+                .unwrap()
+        };
+        let before = nodes(&j.arenas);
+        for _ in 0..2 {
+            let got = collect_with(&j, Engine::InMemory, true).ok().unwrap().0;
+            assert!(got.equals_missing(&plain()), "{got}");
+        }
+        // The optimiser rewrote a copy: the shared arenas are as they were.
+        assert_eq!(nodes(&j.arenas), before);
+        let got = collect_with(&f, Engine::InMemory, true).ok().unwrap().0;
+        assert_eq!(got.height(), 3);
+        assert_eq!(got.width(), 3);
     }
 }
