@@ -123,6 +123,20 @@ pub fn table(
     entry.table.get_or_init(parse).clone()
 }
 
+/// The table shared for `path` in this version, if one was parsed, without
+/// parsing it (tests of what was parsed ahead).
+#[cfg(test)]
+pub fn parsed(path: &Path, meta: &Metadata, schema: &SchemaRef) -> Option<DataFrame> {
+    let stamp = Stamp::of(meta, SystemTime::now())?;
+    let tables = TABLES.lock().ok()?;
+    let e = tables.entries.get(path)?;
+    if e.stamp == stamp && e.schema == *schema {
+        e.table.get().cloned().flatten()
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
