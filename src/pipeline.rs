@@ -32,6 +32,7 @@ pub fn run_script(
     sink: Sink,
 ) -> Result<RunReport, (Diagnostic, Vec<Access>)> {
     let started = Instant::now();
+    crate::script::prewarm();
     let params = config.params_with(params);
     let mut session = Session::new(config, &params, sink);
     match session.run_file(script) {
@@ -53,9 +54,6 @@ pub fn for_each_report<T: Send>(
     specs: &[crate::render::report::ReportSpec],
     f: impl Fn(&crate::render::report::ReportSpec) -> Result<T, (Diagnostic, Vec<Access>)> + Sync,
 ) -> Vec<Result<T, (Diagnostic, Vec<Access>)>> {
-    if !specs.is_empty() {
-        crate::script::prewarm();
-    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = specs
             .iter()
@@ -64,6 +62,12 @@ pub fn for_each_report<T: Send>(
                 scope.spawn(move || f(spec))
             })
             .collect();
+        // This thread would only wait: it builds what every run shares
+        // (the bindings, Polars' pools) while the first run builds Rhai's
+        // standard library.
+        if !specs.is_empty() {
+            crate::script::warm_up();
+        }
         handles
             .into_iter()
             .map(|h| {

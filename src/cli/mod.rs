@@ -72,6 +72,20 @@ pub enum Command {
 }
 
 /// Parses the process arguments, runs the subcommand, maps the result to an exit code.
+/// `Cli::parse()`, keeping clap's command tree instead of freeing it: a
+/// process parses its arguments once, and freeing the tree of every
+/// subcommand and flag came before any work started (issue 12).
+fn parse_args() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let mut matches = command.get_matches_mut();
+    let cli =
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command).exit());
+    std::mem::forget(matches);
+    std::mem::forget(command);
+    cli
+}
+
 pub fn main() -> ExitCode {
     // A closed pipe (`dossier doc | head`) ends the program quietly, as it
     // does for other Unix tools, instead of panicking on the next print.
@@ -88,7 +102,7 @@ pub fn main() -> ExitCode {
         std::env::set_var("POLARS_FMT_STR_LEN", "40");
     }
     crate::script::values::configure_display();
-    let cli = Cli::parse();
+    let cli = parse_args();
     let result = match cli.command {
         Command::Run(a) => run::execute(a),
         Command::Check(a) => check::execute(a),

@@ -185,6 +185,9 @@ pub struct Catalogue {
     pub packages: Vec<LoadedPackage>,
     /// Tables parsed during this run (see [`TABLE_CACHE_MAX_BYTES`]).
     tables: Arc<Mutex<HashMap<String, DataFrame>>>,
+    /// Whether this run has started parsing its package's tables ahead
+    /// ([`prefetch`]): once per run.
+    prefetched: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A dataset as a run reads it.
@@ -224,6 +227,7 @@ impl Catalogue {
         Ok(Catalogue {
             packages,
             tables: Default::default(),
+            prefetched: Default::default(),
         })
     }
 
@@ -333,7 +337,11 @@ impl Catalogue {
         // time of both briefings). The frame is the same.
         let (pkg, res) = self.find(name).ok_or_else(|| self.unknown(name))?;
         let schema: SchemaRef = Arc::new(res.polars_schema());
-        if csv.is_some() {
+        if csv.is_some()
+            && !self
+                .prefetched
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
             prefetch(pkg, name, host);
         }
         let parse = || match &csv {
@@ -390,7 +398,7 @@ fn parse_small_csv(path: &Path, schema: &SchemaRef, size: u64) -> Option<DataFra
 /// The most bytes of a package's tables [`prefetch`] parses ahead.
 const PREFETCH_MAX_BYTES: u64 = TABLE_CACHE_MAX_BYTES;
 
-/// When a run parses its first table of a package on disk, a helper thread
+/// When a run parses its first table from disk, a helper thread
 /// parses the package's other small tables into the process's shared
 /// tables ([`shared`]), last listed first, while the run parses the one it
 /// asked for: a script that reads several tables of the package (both

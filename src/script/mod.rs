@@ -126,25 +126,30 @@ impl Ctx {
     }
 }
 
-/// Starts building, on a helper thread, what every run of the process
-/// needs and builds only once: the expression, frame and figure bindings
-/// ([`bindings::shared`]), Polars' thread pool and its async runtime. The
-/// first run's thread builds Rhai's standard library meanwhile, so the two
-/// halves of the engine are built side by side rather than one after the
-/// other (front ends that start several runs at once call this first).
-/// Calling it again does nothing; without it each part is built on first
-/// use, as before.
+/// Starts building, on a helper thread, the expression, frame and figure
+/// bindings every run shares ([`bindings::shared`]), while the calling
+/// thread goes on to build its run's engine, whose first part is Rhai's
+/// standard library: the two halves are then built side by side rather
+/// than one after the other (`dossier run` calls this first). Calling it
+/// again does nothing; without it each part is built on first use.
 pub fn prewarm() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         let _ = std::thread::Builder::new()
             .name("dossier-prewarm".into())
-            .spawn(|| {
-                bindings::shared();
-                std::sync::LazyLock::force(&polars_core::runtime::THREAD_POOL);
-                std::sync::LazyLock::force(&polars_async::ASYNC);
-            });
+            .spawn(bindings::shared);
     });
+}
+
+/// Builds, on the calling thread, what every run of the process shares:
+/// the bindings of [`prewarm`], Polars' thread pool and its async runtime.
+/// For a front end whose thread would otherwise only wait for its runs:
+/// `render` calls it once its report threads are started, so the first
+/// report builds Rhai's standard library meanwhile.
+pub fn warm_up() {
+    bindings::shared();
+    std::sync::LazyLock::force(&polars_core::runtime::THREAD_POOL);
+    std::sync::LazyLock::force(&polars_async::ASYNC);
 }
 
 /// The value `on_progress` returns to stop a run, naming the reason.
