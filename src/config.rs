@@ -90,7 +90,7 @@ pub struct RawLimits {
 }
 
 /// Resolved script limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     pub max_operations: u64,
     pub max_seconds: f64,

@@ -71,7 +71,6 @@ pub enum Command {
     Diff(diff::Args),
 }
 
-/// Parses the process arguments, runs the subcommand, maps the result to an exit code.
 /// `Cli::parse()`, keeping clap's command tree instead of freeing it: a
 /// process parses its arguments once, and freeing the tree of every
 /// subcommand and flag came before any work started (issue 12).
@@ -86,6 +85,7 @@ fn parse_args() -> Cli {
     cli
 }
 
+/// Parses the process arguments, runs the subcommand, maps the result to an exit code.
 pub fn main() -> ExitCode {
     // A closed pipe (`dossier doc | head`) ends the program quietly, as it
     // does for other Unix tools, instead of panicking on the next print.

@@ -450,7 +450,7 @@ fn prefetch(pkg: &LoadedPackage, asked: &str, host: &Arc<Host>) {
                     parse_small_csv(&path, &schema, meta.len())
                 });
             }
-            if let Ok(mut r) = RUNNING.get_or_init(Default::default).lock() {
+            if let Ok(mut r) = running.lock() {
                 r.remove(&folder);
             }
         });
@@ -464,19 +464,20 @@ fn prefetch(pkg: &LoadedPackage, asked: &str, host: &Arc<Host>) {
 /// Parses a `datapackage.json` text.
 pub fn parse_package(text: &str, display: &str) -> Result<Package, Diagnostic> {
     // Every run's catalogue reads the same datapackage.json (and the
-    // bundled one never changes): each text is parsed once per process.
-    type Parsed = HashMap<(String, Arc<str>), Package>;
-    static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
+    // bundled one never changes): each text is parsed once per process,
+    // one text per file (an edited package replaces the older one).
+    static PARSED: OnceLock<Mutex<HashMap<String, (String, Package)>>> = OnceLock::new();
     let cache = PARSED.get_or_init(Default::default);
-    let key = (display.to_string(), Arc::<str>::from(text));
-    if let Some(p) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+    let cached = cache.lock().ok().and_then(|m| match m.get(display) {
+        Some((t, p)) if t == text => Some(p.clone()),
+        _ => None,
+    });
+    if let Some(p) = cached {
         return Ok(p);
     }
     let package = parse_package_text(text, display)?;
     if let Ok(mut m) = cache.lock() {
-        // One text per file: an edited package replaces the older one.
-        m.retain(|(d, _), _| d != display);
-        m.insert(key, package.clone());
+        m.insert(display.to_string(), (text.to_string(), package.clone()));
     }
     Ok(package)
 }

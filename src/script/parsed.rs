@@ -22,54 +22,52 @@ use rhai::{Engine, ParseError, AST};
 
 use crate::config::Limits;
 
-/// The most texts kept; an older one is dropped when a new one comes.
+/// The most paths kept; past that the cache starts over.
 const MAX_ENTRIES: usize = 64;
 
-type Slot = Arc<OnceLock<Result<AST, ParseError>>>;
-
-#[derive(PartialEq, Eq, Hash)]
-struct Key {
-    path: PathBuf,
-    text: Arc<str>,
-    /// The parse limits (expression depths, string size), as text.
-    limits: String,
-}
-
-fn cache() -> &'static Mutex<HashMap<Key, Slot>> {
-    static CACHE: OnceLock<Mutex<HashMap<Key, Slot>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
+/// The parse of one path's text under one set of limits, waited for by
+/// runs that ask while it is under way.
+struct Entry {
+    text: String,
+    limits: Limits,
+    parse: Arc<OnceLock<Result<AST, ParseError>>>,
 }
 
 /// The syntax tree of `text` (the contents of `path`), parsed by `engine`
 /// (whose limits are `limits`) the first time this process sees the text,
 /// cloned from then on. A syntax error is returned the same way each time.
+/// One text per path is kept: an edited file replaces its older text (watch
+/// mode never asks for that again), and the cap bounds a process that sees
+/// many files, such as a long kernel session.
 pub fn compile(
     engine: &Engine,
     limits: &Limits,
     path: &Path,
     text: &str,
 ) -> Result<AST, ParseError> {
-    let key = Key {
-        path: path.to_path_buf(),
-        text: text.into(),
-        limits: format!("{limits:?}"),
-    };
-    let slot = {
-        let Ok(mut map) = cache().lock() else {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Entry>>> = OnceLock::new();
+    let parse = {
+        let Ok(mut map) = CACHE.get_or_init(Default::default).lock() else {
             return engine.compile(text);
         };
-        if !map.contains_key(&key) {
-            // One text per path is enough for watch mode (the older text
-            // of an edited file is not asked for again); the cap bounds a
-            // process that sees many files, such as a long kernel session.
-            map.retain(|k, _| k.path != key.path);
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+        match map.get(path) {
+            Some(e) if e.text == text && e.limits == *limits => e.parse.clone(),
+            _ => {
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+                let parse = Arc::new(OnceLock::new());
+                let entry = Entry {
+                    text: text.to_string(),
+                    limits: limits.clone(),
+                    parse: parse.clone(),
+                };
+                map.insert(path.to_path_buf(), entry);
+                parse
             }
         }
-        map.entry(key).or_default().clone()
     };
-    slot.get_or_init(|| engine.compile(text)).clone()
+    parse.get_or_init(|| engine.compile(text)).clone()
 }
 
 #[cfg(test)]

@@ -62,19 +62,28 @@ fn the_streaming_engine_gives_the_same_answers_as_the_default_one() {
     assert_eq!(default, auto);
 }
 
+/// Turns the fixture's CSV partitions into Parquet partitions
+/// (`out/pq/year=Y/part.parquet`) with the sinks, each year's rows passed
+/// through `verbs` first.
+fn sales_as_parquet(p: &Project, verbs: &str) {
+    p.script(
+        "to_parquet",
+        &format!(
+            r#"
+for year in [2023, 2024] {{
+    scan_csv(`data/sales/year=${{year}}/*.csv`){verbs}
+        .sink_parquet(`out/pq/year=${{year}}/part.parquet`);
+}}
+"#
+        ),
+    )
+    .ok();
+}
+
 #[test]
 fn engines_agree_on_hive_partitioned_parquet() {
     let p = Project::from_fixture("big_data");
-    // Turn the CSV partitions into Parquet partitions with the sinks.
-    p.script(
-        "to_parquet",
-        r#"
-for year in [2023, 2024] {
-    scan_csv(`data/sales/year=${year}/*.csv`).sink_parquet(`out/pq/year=${year}/part.parquet`);
-}
-"#,
-    )
-    .ok();
+    sales_as_parquet(&p, "");
     let query = |engine: &str| {
         format!(
             r#"
@@ -105,16 +114,7 @@ print(scan_parquet("out/pq").collect({engine}).height);
 #[test]
 fn joins_and_groups_that_keep_partitions_apart_run_partition_by_partition() {
     let p = Project::from_fixture("big_data");
-    p.script(
-        "to_parquet",
-        r#"
-for year in [2023, 2024] {
-    scan_csv(`data/sales/year=${year}/*.csv`).select("region", "product", "units", "price")
-        .sink_parquet(`out/pq/year=${year}/part.parquet`);
-}
-"#,
-    )
-    .ok();
+    sales_as_parquet(&p, r#".select("region", "product", "units", "price")"#);
     let query = |engine: &str| {
         format!(
             r#"
