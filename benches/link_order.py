@@ -58,16 +58,19 @@ def default_binary() -> Path:
     return Path(target) / "release" / "dossier"
 
 
-def defined_functions(binary: Path) -> set[str]:
-    """The function symbols `binary` defines (mangled, as the linker sees them)."""
-    out = subprocess.run(["nm", "--defined-only", str(binary)], check=True,
+def defined_functions(binary: Path) -> dict[str, int]:
+    """The function symbols `binary` defines (mangled, as the linker sees
+    them), each with its size in bytes (0 where `nm` gives none)."""
+    out = subprocess.run(["nm", "-S", "--defined-only", str(binary)], check=True,
                          capture_output=True, text=True).stdout
-    names = set()
+    sizes = {}
     for line in out.splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[1] in "tTwW":
-            names.add(parts[2])
-    return names
+        parts = line.split(" ")
+        if len(parts) >= 4 and parts[2] in "tTwW":  # address, size, type, name
+            sizes[" ".join(parts[3:])] = int(parts[1], 16)
+        elif len(parts) == 3 and parts[1] in "tTwW":  # address, type, name
+            sizes[parts[2]] = 0
+    return sizes
 
 
 def own_cost(profile: Path) -> Counter:
@@ -87,8 +90,8 @@ def own_cost(profile: Path) -> Counter:
             if kind == "fn":
                 current = names.get(ident)
                 after_call = False
-            else:
-                cost[names.get(ident)] += 0  # a callee: executed, cost counted as its own fn
+            elif ident in names:
+                cost[names[ident]] += 0  # a callee: executed, cost counted as its own fn
             continue
         if line.startswith("calls="):
             after_call = True  # the next cost line is the call's inclusive cost
@@ -98,7 +101,7 @@ def own_cost(profile: Path) -> Counter:
                 after_call = False
                 continue
             fields = line.split()
-            if len(fields) >= 2 and current:
+            if len(fields) >= 2:
                 try:
                     cost[current] += int(fields[1])
                 except ValueError:
@@ -106,8 +109,7 @@ def own_cost(profile: Path) -> Counter:
     return cost
 
 
-def profile_scenario(binary: Path, args: list[str], workdir: Path, outdir: Path, label: str) -> Counter:
-    prefix = outdir / f"cg-{len(list(outdir.iterdir()))}"
+def profile_scenario(binary: Path, args: list[str], workdir: Path, prefix: Path, label: str) -> Counter:
     cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", "--demangle=no",
            f"--callgrind-out-file={prefix}.%p", str(binary), *args]
     print(f"  {label}: dossier {' '.join(args)}", file=sys.stderr)
@@ -115,7 +117,7 @@ def profile_scenario(binary: Path, args: list[str], workdir: Path, outdir: Path,
     if run.returncode != 0:
         sys.exit(f"link_order: `dossier {' '.join(args)}` failed under valgrind:\n{run.stderr[-2000:]}")
     cost: Counter = Counter()
-    for f in outdir.glob(f"{prefix.name}.*"):
+    for f in prefix.parent.glob(f"{prefix.name}.*"):
         cost.update(own_cost(f))
     return cost
 
@@ -148,8 +150,8 @@ def main() -> None:
             src, dst = ROOT / item, work / item
             dst.parent.mkdir(parents=True, exist_ok=True)
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
-        for label, args in SCENARIOS:
-            cost = profile_scenario(opts.dossier, args, work, profiles, label)
+        for i, (label, args) in enumerate(SCENARIOS):
+            cost = profile_scenario(opts.dossier, args, work, profiles / f"cg-{i}", label)
             added = [n for n, _ in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0]))
                      if n in defined and n not in seen]
             seen.update(added)
@@ -160,14 +162,7 @@ def main() -> None:
     tmp_out.write_text("".join(n + "\n" for n in order))
     tmp_out.replace(opts.out)
 
-    sizes = {}
-    out = subprocess.run(["nm", "-S", "--defined-only", str(opts.dossier)], check=True,
-                         capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        parts = line.split(" ", 3)
-        if len(parts) == 4:
-            sizes[parts[3]] = int(parts[1], 16)
-    total = sum(sizes.get(n, 0) for n in order)
+    total = sum(defined[n] for n in order)
     print(f"wrote {opts.out}: {len(order)} functions, {total / 1e6:.1f} MB of code")
 
 

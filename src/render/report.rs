@@ -391,26 +391,30 @@ pub fn inject_provenance(html: &str, appendix: &str) -> String {
 fn csv_rows(sha256: &str, bytes: &[u8]) -> u64 {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static COUNTED: OnceLock<Mutex<HashMap<String, u64>>> = OnceLock::new();
-    static PARSER: Mutex<Option<csv_core::Reader>> = Mutex::new(None);
-    let counted = COUNTED.get_or_init(Default::default);
-    if let Some(n) = counted.lock().ok().and_then(|m| m.get(sha256).copied()) {
+    /// The counts so far, and the parser that makes them.
+    struct Counter {
+        counted: HashMap<String, u64>,
+        parser: csv_core::Reader,
+    }
+    static COUNTER: OnceLock<Mutex<Counter>> = OnceLock::new();
+    let mut counter = COUNTER
+        .get_or_init(|| {
+            Mutex::new(Counter {
+                counted: HashMap::new(),
+                parser: csv_core::ReaderBuilder::new().build(),
+            })
+        })
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&n) = counter.counted.get(sha256) {
         return n;
     }
-    let n = {
-        let mut parser = PARSER
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let parser = parser.get_or_insert_with(|| csv_core::ReaderBuilder::new().build());
-        parser.reset();
-        count_csv_records(parser, bytes).saturating_sub(1)
-    };
-    if let Ok(mut m) = counted.lock() {
-        if m.len() >= 1024 {
-            m.clear();
-        }
-        m.insert(sha256.to_string(), n);
+    counter.parser.reset();
+    let n = count_csv_records(&mut counter.parser, bytes).saturating_sub(1);
+    if counter.counted.len() >= 1024 {
+        counter.counted.clear();
     }
+    counter.counted.insert(sha256.to_string(), n);
     n
 }
 
