@@ -12,7 +12,9 @@
 //!   holding Arabic takes the Arabic font first, and what that font lacks
 //!   (Latin letters, parentheses, "…") goes in `<tspan>`s with the Latin
 //!   font: usvg gives up on a fallback font whose glyph count differs (a
-//!   lam-alef ligature), leaving boxes (see [`arabic_runs`]).
+//!   lam-alef ligature), leaving boxes (see [`arabic_runs`]). The bidi
+//!   controls stay in the Arabic span: shapers hide them, and every span
+//!   costs usvg a shaping of the whole label.
 //! - Elements sit in `<g class="…">` groups named by what they draw
 //!   ([`SvgBackend::group`]), so a page's CSS (or a test) can find the
 //!   grid, the bars of a series, the value labels, the legend.
@@ -350,10 +352,23 @@ fn is_arabic(c: char) -> bool {
     matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x0870..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
-/// Whether the Arabic face has `c` (digits, space and some punctuation
-/// besides Arabic; no Latin letters, no parentheses, no "…").
+/// Whether the Arabic face can take `c`: it has a glyph for it (digits,
+/// space and some punctuation besides Arabic; no Latin letters, no
+/// parentheses, no "…"), or `c` is a bidi control (the embeddings around
+/// a right-to-left label, marks), which shapers hide whatever the font.
+///
+/// Counting the controls as Arabic keeps a label such as U+202B "نحو 34" U+202C in one
+/// span: a `<tspan>` costs usvg (inside typst, for the PDF) a shaping of
+/// the whole label per span, and the controls alone made three spans of
+/// most Arabic value labels.
 fn arabic_face_has(c: char) -> bool {
-    text::face_has_char(text::ARABIC_REGULAR, c)
+    is_bidi_control(c) || text::face_has_char(text::ARABIC_REGULAR, c)
+}
+
+/// The bidi formatting characters: marks (LRM, RLM, ALM), embeddings and
+/// overrides (LRE…RLO, PDF) and isolates (LRI…PDI).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
 }
 
 enum Runs {
@@ -509,12 +524,12 @@ mod tests {
         b.draw_text("كازاخستان وإسرائيل", &s, (9, 9)).unwrap();
         let svg = b.finish(&meta(None, "x"));
         let latin = |t: &str| format!("<tspan font-family=\"{FONT_FAMILY}\">{t}</tspan>");
-        // U+202B … U+202C around the mixed label; the letters as written.
+        // U+202B … U+202C around the mixed label, in the Arabic span; the
+        // letters as written.
         assert!(
             svg.contains(&format!(
-                "text-anchor=\"end\" font-family=\"{ARABIC_FONT_FAMILY}\" font-size=\"10\" fill=\"#000000\">\u{200B}{}شركة {}</text>",
-                latin("\u{202B}"),
-                latin("Beit Alfa\u{202C}")
+                "text-anchor=\"end\" font-family=\"{ARABIC_FONT_FAMILY}\" font-size=\"10\" fill=\"#000000\">\u{202B}شركة {}\u{202C}</text>",
+                latin("Beit Alfa"),
             )),
             "{svg}"
         );
@@ -545,13 +560,31 @@ mod tests {
 
     #[test]
     fn arabic_runs_get_the_arabic_font() {
+        let latin = |t: &str| format!("<tspan font-family=\"{FONT_FAMILY}\">{t}</tspan>");
         assert!(matches!(arabic_runs("Kazakhstan"), Runs::None));
         assert!(matches!(arabic_runs("كازاخستان وإسرائيل"), Runs::All));
         assert!(matches!(arabic_runs("عام 2021: كازاخستان"), Runs::All));
+        // Bidi controls take no span of their own: shapers hide them.
+        assert!(matches!(arabic_runs("\u{202B}نحو 34\u{202C}"), Runs::All));
+        assert!(matches!(
+            arabic_runs("\u{200F}كازاخستان\u{2069}"),
+            Runs::All
+        ));
+        // As chart::png's test draws it (the same pixels as the old spans).
+        let Runs::Mixed(m) = arabic_runs("\u{202B}شركة Beit Alfa (نحو 17)\u{202C}") else {
+            panic!()
+        };
+        assert_eq!(
+            m,
+            format!(
+                "\u{202B}شركة {}نحو 17{}\u{202C}",
+                latin("Beit Alfa ("),
+                latin(")")
+            )
+        );
         let Runs::Mixed(m) = arabic_runs("شركة Beit Alfa الإسرائيلية…") else {
             panic!()
         };
-        let latin = |t: &str| format!("<tspan font-family=\"{FONT_FAMILY}\">{t}</tspan>");
         assert_eq!(
             m,
             format!("شركة {} الإسرائيلية{}", latin("Beit Alfa"), latin("…"))

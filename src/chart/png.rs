@@ -182,6 +182,45 @@ mod tests {
     }
 
     #[test]
+    fn bidi_controls_in_the_arabic_span_draw_as_in_a_latin_span() {
+        // The backend keeps U+202B … U+202C in the Arabic span (one shaping)
+        // rather than in Latin <tspan>s (a shaping per span): the shaper
+        // hides them either way, so the pixels must not change.
+        let label = |body: &str| {
+            let svg = format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"220\" height=\"40\"><text x=\"210\" y=\"28\" text-anchor=\"end\" font-family=\"Noto Sans Arabic, Noto Sans, sans-serif\" font-size=\"18\" fill=\"#1A1A1A\">{body}</text></svg>"
+            );
+            let missing = glyphs(&svg).into_iter().filter(|g| g.2 == 0).count();
+            assert_eq!(missing, 0, "{body}");
+            render(&svg, 2.0).unwrap()
+        };
+        let latin = |t: &str| {
+            format!("<tspan font-family=\"Noto Sans, Noto Sans Arabic, sans-serif\">{t}</tspan>")
+        };
+        // What the backend writes now, and what it wrote before.
+        let one_span = label(&format!(
+            "\u{202B}شركة {}نحو 17{}\u{202C}",
+            latin("Beit Alfa ("),
+            latin(")")
+        ));
+        let spans = label(&format!(
+            "\u{200B}{}شركة {}نحو 17{}",
+            latin("\u{202B}"),
+            latin("Beit Alfa ("),
+            latin(")\u{202C}")
+        ));
+        assert!(one_span == spans, "the controls' span changed the drawing");
+        // And the embedding matters: without it the Latin words sit at the
+        // right of the Arabic one.
+        let plain = label(&format!(
+            "شركة {}نحو 17{}",
+            latin("Beit Alfa ("),
+            latin(")")
+        ));
+        assert!(one_span != plain, "the embedding changed nothing");
+    }
+
+    #[test]
     fn renders_png() {
         let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"><rect width=\"10\" height=\"10\" fill=\"#000\"/></svg>";
         let png = render(svg, 2.0).unwrap();
