@@ -357,10 +357,13 @@ fn is_arabic(c: char) -> bool {
 /// parentheses, no "…"), or `c` is a bidi control (the embeddings around
 /// a right-to-left label, marks), which shapers hide whatever the font.
 ///
-/// Counting the controls as Arabic keeps a label such as U+202B "نحو 34" U+202C in one
-/// span: a `<tspan>` costs usvg (inside typst, for the PDF) a shaping of
-/// the whole label per span, and the controls alone made three spans of
-/// most Arabic value labels.
+/// Counting the controls as Arabic keeps a label such as U+202B "نحو 34"
+/// U+202C in one span: a `<tspan>` costs usvg (inside typst, for the PDF)
+/// a shaping of the whole label per span, and the controls alone made
+/// three spans of most Arabic value labels. In a right-to-left chart, a
+/// label that starts with Latin begins with the embedding, which then
+/// plays the zero-width space's part (the first span is the Arabic one);
+/// elsewhere the zero-width space stays.
 fn arabic_face_has(c: char) -> bool {
     is_bidi_control(c) || text::face_has_char(text::ARABIC_REGULAR, c)
 }
