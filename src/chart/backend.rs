@@ -365,13 +365,7 @@ fn is_arabic(c: char) -> bool {
 /// plays the zero-width space's part (the first span is the Arabic one);
 /// elsewhere the zero-width space stays.
 fn arabic_face_has(c: char) -> bool {
-    is_bidi_control(c) || text::face_has_char(text::ARABIC_REGULAR, c)
-}
-
-/// The bidi formatting characters: marks (LRM, RLM, ALM), embeddings and
-/// overrides (LRE…RLO, PDF) and isolates (LRI…PDI).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+    text::is_bidi_control(c) || text::face_has_char(text::ARABIC_REGULAR, c)
 }
 
 enum Runs {

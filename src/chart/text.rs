@@ -99,12 +99,20 @@ fn advance_em(c: char, bold: bool) -> f64 {
             }
         }
     }
-    // Zero-width marks and controls; otherwise an average glyph.
-    if c.is_control() || matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2066..=0x2069) {
+    // Zero-width spaces and joiners, bidi controls and other controls;
+    // otherwise an average glyph.
+    if c.is_control() || matches!(c as u32, 0x200B..=0x200D) || is_bidi_control(c) {
         0.0
     } else {
         0.6
     }
+}
+
+/// The bidi formatting characters: marks (LRM, RLM, ALM), embeddings and
+/// overrides (LRE…RLO, PDF) and isolates (LRI…PDI). They take no width,
+/// and shapers hide them whatever the font.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
 }
 
 /// The width of `text` in pixels at `size` px.
