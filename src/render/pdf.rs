@@ -78,6 +78,32 @@ fn library() -> &'static LazyHash<Library> {
     LIB.get_or_init(|| LazyHash::new(Library::builder().build()))
 }
 
+/// Runs `f` on the pool that lays out and writes PDFs, and waits for it.
+///
+/// Typst lays out a document's page runs side by side, and krilla deflates
+/// its pages' content streams on other threads, both with rayon, on the
+/// pool of the calling thread. A report's thread is usually a one-thread
+/// pool of its own: Polars makes it one (its `NOOP_POOL`, built with
+/// `use_current_thread`) the first time a small query runs on it (see the
+/// data layer's `threads` module). Called from there, a whole PDF ran on
+/// that one thread. On this pool, the reports of a render share every core,
+/// and the one that finishes first takes over the other's page runs and
+/// streams.
+pub fn on_layout_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("dossier-pdf-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        // No thread could be started: the calling thread does the work.
+        None => f(),
+    }
+}
+
 fn file_id(path: &str) -> FileId {
     let vpath = VirtualPath::new(path)
         .unwrap_or_else(|_| VirtualPath::new("main.typ").expect("valid path"));
@@ -124,8 +150,12 @@ impl PdfWorld {
         self
     }
 
-    /// Compiles to PDF bytes.
+    /// Compiles to PDF bytes, on the layout pool ([`on_layout_pool`]).
     pub fn pdf(&self) -> Result<Vec<u8>, Diagnostic> {
+        on_layout_pool(|| self.compile_and_export())
+    }
+
+    fn compile_and_export(&self) -> Result<Vec<u8>, Diagnostic> {
         let warned = typst::compile::<PagedDocument>(self);
         let doc = warned
             .output
@@ -890,5 +920,44 @@ pub fn render(
                 .with_line_offset(offset_lines, text.to_string())
                 .pdf()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report's thread becomes a one-thread rayon pool once Polars has run
+    /// a small query there; the PDF work called from it must still reach the
+    /// layout pool's threads, and the PDF must come out.
+    #[test]
+    fn pdf_work_leaves_a_reports_one_thread_pool() {
+        std::thread::spawn(|| {
+            // What Polars does to a thread that runs a small query itself.
+            let _own = rayon::ThreadPoolBuilder::new()
+                .use_current_thread()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            assert_eq!(rayon::current_num_threads(), 1, "a one-thread pool");
+            let (name, threads) = on_layout_pool(|| {
+                let name = std::thread::current().name().map(str::to_string);
+                (name, rayon::current_num_threads())
+            });
+            assert!(
+                name.as_deref()
+                    .is_some_and(|n| n.starts_with("dossier-pdf-")),
+                "ran on {name:?}"
+            );
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if cores > 1 && std::env::var_os("RAYON_NUM_THREADS").is_none() {
+                assert_eq!(threads, cores);
+            }
+            let source = "#set page(width: 80mm, height: 60mm)\nOne\n#pagebreak()\nTwo".to_string();
+            let pdf = PdfWorld::new("<test>", source, Vec::new()).pdf().unwrap();
+            assert!(pdf.starts_with(b"%PDF-"));
+        })
+        .join()
+        .unwrap();
     }
 }
