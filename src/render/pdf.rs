@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 
+use crate::render::chart_labels;
 use crate::render::dom::{attr, has_class, tag};
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};
@@ -329,10 +330,16 @@ pub fn html_to_typst(html: &str, page: &PageSettings) -> (String, Vec<(String, V
         next_svg: 0,
         files: Vec::new(),
         rtl: page.lang.is_rtl(),
+        labels: false,
     };
     let mut body = String::new();
     conv.blocks(&dom.document, &mut body);
-    (format!("{}\n{}", preamble(page), body), conv.files)
+    let labels = if conv.labels {
+        chart_labels::LABEL_FUNCTION
+    } else {
+        ""
+    };
+    (format!("{}{labels}\n{}", preamble(page), body), conv.files)
 }
 
 /// The `<svg>…</svg>` substrings of the page, in document order (charts are
@@ -355,6 +362,8 @@ struct Converter {
     files: Vec<(String, Vec<u8>)>,
     /// A right-to-left page (the headline boxes' rule on the right).
     rtl: bool,
+    /// Whether a chart's labels were set as Typst text ([`chart_labels`]).
+    labels: bool,
 }
 
 /// Elements with no printed content.
@@ -514,7 +523,7 @@ impl Converter {
             }
             "table" => self.table(node, out),
             "figure" if has_class(node, "chart") => self.chart(out),
-            "svg" => self.svg_image(out),
+            "svg" => self.svg_image(out, true),
             "hr" => out.push_str("#line(length: 100%, stroke: 0.5pt + luma(200))\n\n"),
             "section" if attr(node, "id").as_deref() == Some("provenance") => {
                 out.push_str("#pagebreak(weak: true)\n#set text(size: 0.85em)\n");
@@ -611,7 +620,7 @@ impl Converter {
                     "time" => out.push_str(&format!("#strong[{inner}] ")),
                     "svg" => {
                         let mut s = String::new();
-                        self.svg_image(&mut s);
+                        self.svg_image(&mut s, false);
                         out.push_str(&s);
                     }
                     "style" | "script" => {}
@@ -629,19 +638,31 @@ impl Converter {
         }
     }
 
-    fn svg_image(&mut self, out: &mut String) {
+    /// The next SVG of the page as an image. At block level, a dossier
+    /// chart's labels are set as Typst text over the drawing
+    /// ([`chart_labels`]); any other SVG is embedded whole.
+    fn svg_image(&mut self, out: &mut String, block: bool) {
         let Some(svg) = self.svgs.get(self.next_svg).cloned() else {
             return;
         };
         self.next_svg += 1;
         let name = format!("/charts/chart-{}.svg", self.next_svg);
-        self.files.push((name.clone(), svg.into_bytes()));
-        out.push_str(&format!("#image({}, width: 100%)", typst_str(&name)));
+        match block.then(|| chart_labels::split(&svg)).flatten() {
+            Some(split) => {
+                out.push_str(&chart_labels::markup(&split, &name));
+                self.files.push((name, split.drawing.into_bytes()));
+                self.labels = true;
+            }
+            None => {
+                out.push_str(&format!("#image({}, width: 100%)", typst_str(&name)));
+                self.files.push((name, svg.into_bytes()));
+            }
+        }
     }
 
     fn chart(&mut self, out: &mut String) {
         let mut img = String::new();
-        self.svg_image(&mut img);
+        self.svg_image(&mut img, true);
         if img.is_empty() {
             return;
         }

@@ -67,6 +67,9 @@ fn both_briefings_render_to_pdf_with_embedded_fonts_and_their_text() {
         "883,000,000",
         "11.18",
         "6 November 2025",
+        // A chart's title: chart labels are text in the PDF, set by Typst
+        // over the drawing (render::chart_labels).
+        "Trade as each office reports it (USD millions)",
     ] {
         assert!(en.contains(needle), "English PDF lacks {needle:?}:\n{en}");
     }
