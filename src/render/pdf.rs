@@ -5,7 +5,8 @@
 //! Two ways in:
 //! - **From the HTML** (the default, any report): the rendered page is
 //!   parsed and converted to Typst markup — headings, paragraphs, lists,
-//!   tables, charts (their SVG embedded as vector images), footnote marks,
+//!   tables, charts (their drawing embedded as a vector image, their
+//!   labels set over it as Typst text: [`super::chart_labels`]), footnote marks,
 //!   the sources and provenance appendices — so the PDF carries the same
 //!   content as the HTML. Every piece of text becomes a Typst *string
 //!   literal*, never markup, so data cannot inject Typst syntax.
