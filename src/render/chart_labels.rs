@@ -122,9 +122,10 @@ pub fn split(svg: &str) -> Option<Split> {
         drawing.push_str(&rest[..i]);
         let after = &rest[i + "<text".len()..];
         let tag_end = after.find('>')?;
-        let label = label(&after[..tag_end], &after[tag_end + 1..])?;
-        let close = after.find("</text>")? + "</text>".len();
-        rest = after[close..].strip_prefix('\n').unwrap_or(&after[close..]);
+        let close = after.find("</text>")?;
+        let label = label(&after[..tag_end], after.get(tag_end + 1..close)?)?;
+        let after = &after[close + "</text>".len()..];
+        rest = after.strip_prefix('\n').unwrap_or(after);
         labels.push(label);
     }
     drawing.push_str(rest);
@@ -136,7 +137,7 @@ pub fn split(svg: &str) -> Option<Split> {
     })
 }
 
-/// A label from the inside of a `<text …>` start tag and what follows it.
+/// A label from the inside of a `<text …>` start tag and its content.
 fn label(attrs: &str, content: &str) -> Option<Label> {
     // `<textPath`, `<text/>`: not the backend's form.
     if !attrs.starts_with(' ') || attrs.ends_with('/') {
@@ -206,12 +207,11 @@ fn label(attrs: &str, content: &str) -> Option<Label> {
     })
 }
 
-/// The text of a `<text>`'s content up to its `</text>`: character data and
+/// The text of a `<text>`'s content: character data and
 /// `<tspan font-family="…">` spans, nothing else.
 fn content_text(content: &str) -> Option<String> {
-    let end = content.find("</text>")?;
     let mut out = String::new();
-    let mut rest = &content[..end];
+    let mut rest = content;
     while let Some(i) = rest.find('<') {
         out.push_str(&unescape(&rest[..i])?);
         let after = &rest[i..];
