@@ -12,7 +12,7 @@
 //!   holding Arabic takes the Arabic font first, and what that font lacks
 //!   (Latin letters, parentheses, "…") goes in `<tspan>`s with the Latin
 //!   font: usvg gives up on a fallback font whose glyph count differs (a
-//!   lam-alef ligature), leaving boxes (see [`arabic_runs`]). The bidi
+//!   lam-alef ligature), leaving boxes (see `arabic_runs`). The bidi
 //!   controls stay in the Arabic span: shapers hide them, and every span
 //!   costs usvg a shaping of the whole label.
 //! - Elements sit in `<g class="…">` groups named by what they draw

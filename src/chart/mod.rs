@@ -5,7 +5,7 @@
 //!   `script/chart.rs` converts Polars frames and Rhai maps into them);
 //! - [`prepare`]: rows into series, bands and events, each value with its
 //!   qualifier and whether it is computed;
-//! - [`render`]: the layout (titles, plot, legend, notes), calling
+//! - [`render`](mod@render): the layout (titles, plot, legend, notes), calling
 //!   - [`bars`] (`bar`, `grouped_bar`, `stacked_bar`), [`points`] (`line`,
 //!     `area`, `scatter`) and [`timeline`] for the kinds,
 //!   - [`axes`] (plot area, value and x axes) over [`scale`] (nice ticks),
@@ -14,7 +14,7 @@
 //!   plotters `DrawingBackend` that writes the SVG (escaped text, Arabic
 //!   runs, absolute baselines, CSS classes, accessible root);
 //! - [`png`]: rasterisation with resvg over the bundled fonts;
-//! - [`format`], [`text`], [`theme`]: numbers and dates, font measurement
+//! - [`format`](mod@format), [`text`], [`theme`]: numbers and dates, font measurement
 //!   and wrapping, colours and sizes.
 //!
 //! ```

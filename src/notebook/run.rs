@@ -9,7 +9,7 @@
 //! SHA-256 of every file the cells read (and the absence of every file they
 //! looked for). A run reuses the results of the unchanged cells before the
 //! first changed one: it restores the variables those cells left (a
-//! [`snapshot`](crate::script::snapshot)) and defines their functions, then
+//! [`snapshot`]) and defines their functions, then
 //! runs the rest. The cache is dossier's own state: it is read and written
 //! here, outside the script sandbox, always atomically.
 

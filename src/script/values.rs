@@ -126,7 +126,7 @@ impl PlanArenas {
 
     /// `lf` with a copy of these arenas as the ones its `collect()` starts
     /// from, when they are small enough to copy (at most
-    /// [`MAX_LENT_NODES`]). Polars then reuses the nodes the verbs' checks
+    /// `MAX_LENT_NODES`). Polars then reuses the nodes the verbs' checks
     /// resolved (a `DslPlan::IR` whose arenas' version matches, resolved
     /// with at least the optimisations the collect asks of the conversion:
     /// type coercion and checks, which is all a small in-memory query asks
